@@ -1,0 +1,1 @@
+"""Benchmarks and the estate generator they run on (not shipped in the wheel)."""
