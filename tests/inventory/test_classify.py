@@ -37,14 +37,23 @@ def test_classification(tmp_path: Path) -> None:
                     RequesterManaged=True,
                     Description=f"arn:aws:ecs:us-east-1:{ACCT}:attachment/1111-2222",
                 ),
-                eni("eni-rds", RequesterId="amazon-rds", RequesterManaged=True, Description="RDSNetworkInterface"),
+                eni(
+                    "eni-rds",
+                    RequesterId="amazon-rds",
+                    RequesterManaged=True,
+                    Description="RDSNetworkInterface",
+                ),
                 eni(
                     "eni-alb",
                     RequesterId="amazon-elb",
                     RequesterManaged=True,
                     Description="ELB app/web/0123456789abcdef",
                 ),
-                eni("eni-nlb", InterfaceType="network_load_balancer", Description="ELB net/edge/fedcba9876543210"),
+                eni(
+                    "eni-nlb",
+                    InterfaceType="network_load_balancer",
+                    Description="ELB net/edge/fedcba9876543210",
+                ),
                 eni("eni-fn", InterfaceType="lambda", Description="AWS Lambda VPC ENI-report-job-9f1c"),
                 eni("eni-vpce", InterfaceType="vpc_endpoint", Description="VPC Endpoint Interface vpce-0aa"),
                 eni("eni-nat", InterfaceType="natGateway", Description="Interface for NAT Gateway nat-0bb"),
@@ -53,12 +62,21 @@ def test_classification(tmp_path: Path) -> None:
                     Attachment={"InstanceId": "i-0abc", "DeviceIndex": 0},
                     Association={"PublicIp": "203.0.113.10"},
                     PrivateIpAddresses=[
-                        {"PrivateIpAddress": "10.0.1.10", "Primary": True, "Association": {"PublicIp": "203.0.113.10"}},
+                        {
+                            "PrivateIpAddress": "10.0.1.10",
+                            "Primary": True,
+                            "Association": {"PublicIp": "203.0.113.10"},
+                        },
                         {"PrivateIpAddress": "10.0.1.11", "Primary": False},
                     ],
                     Ipv6Addresses=[{"Ipv6Address": "2600:1f18::10"}],
                 ),
-                eni("eni-efs", RequesterManaged=True, RequesterId="123", Description="EFS mount target for fs-1"),
+                eni(
+                    "eni-efs",
+                    RequesterManaged=True,
+                    RequesterId="123",
+                    Description="EFS mount target for fs-1",
+                ),
                 eni("eni-loose", Status="available"),
             ]
         },
@@ -84,7 +102,10 @@ def test_classification(tmp_path: Path) -> None:
                 {
                     "DBInstanceIdentifier": "prod-db",
                     "VpcSecurityGroups": [{"VpcSecurityGroupId": "sg-1"}],
-                    "DBSubnetGroup": {"DBSubnetGroupName": "g", "Subnets": [{"SubnetIdentifier": "subnet-1"}]},
+                    "DBSubnetGroup": {
+                        "DBSubnetGroupName": "g",
+                        "Subnets": [{"SubnetIdentifier": "subnet-1"}],
+                    },
                     "Endpoint": {"Address": "prod-db.x.rds.amazonaws.com", "Port": 6543},
                     "DbInstancePort": 0,
                 }
@@ -117,7 +138,10 @@ def test_classification(tmp_path: Path) -> None:
                             "PrivateIpAddress": "10.0.1.50",
                             "SecurityGroups": [],
                             "NetworkInterfaces": [
-                                {"NetworkInterfaceId": "eni-only-in-instance", "Groups": [{"GroupId": "sg-9"}]}
+                                {
+                                    "NetworkInterfaceId": "eni-only-in-instance",
+                                    "Groups": [{"GroupId": "sg-9"}],
+                                }
                             ],
                         },
                     ]

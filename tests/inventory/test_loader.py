@@ -60,7 +60,16 @@ RULES: dict[str, Any] = {
         },
     ]
 }
-SUBNETS = {"Subnets": [{"SubnetId": "subnet-1", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24", "AvailabilityZone": "eu-west-1a"}]}
+SUBNETS = {
+    "Subnets": [
+        {
+            "SubnetId": "subnet-1",
+            "VpcId": "vpc-1",
+            "CidrBlock": "10.0.1.0/24",
+            "AvailabilityZone": "eu-west-1a",
+        }
+    ]
+}
 
 
 def write(folder: Path, name: str, doc: Any) -> None:
@@ -162,7 +171,11 @@ def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
     [
         ({"SecurityGroups": {"GroupId": "x"}}, "field SecurityGroups: expected a list"),
         (
-            {"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": "x"}]}]},
+            {
+                "SecurityGroups": [
+                    {"GroupId": "sg-1", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": "x"}]}
+                ]
+            },
             "field SecurityGroups[0].IpPermissions[0].FromPort",
         ),
         ({"NetworkInterfaces": [{"SubnetId": "subnet-1"}]}, "field NetworkInterfaces[0].NetworkInterfaceId"),
@@ -189,7 +202,9 @@ def test_malformed_json_and_missing_snapshot(tmp_path: Path) -> None:
         load_snapshot(empty)
 
 
-def test_cli_reports_bad_input_on_one_line_with_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_bad_input_on_one_line_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     write(tmp_path, "bad.json", {"Subnets": [{"SubnetId": 5}]})
     assert main(["inventory", "--snapshot", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
@@ -211,7 +226,9 @@ def test_manifest_failures_make_snapshot_incomplete_and_exit_3(
                 path="accounts/111122223333/eu-west-1",
                 calls=[
                     CallRecord(service="ec2", operation="DescribeSecurityGroups", ok=True, calls=1),
-                    CallRecord(service="rds", operation="DescribeDBInstances", ok=False, error_code="AccessDenied"),
+                    CallRecord(
+                        service="rds", operation="DescribeDBInstances", ok=False, error_code="AccessDenied"
+                    ),
                 ],
             )
         ],
