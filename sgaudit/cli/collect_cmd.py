@@ -23,6 +23,18 @@ _SHOWN_FAILURES = 3
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``sgaudit collect``."""
+    add_collection_options(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        type=Path,
+        help="snapshot folder, or NAME.zip (default: sgaudit-snapshot-<UTC timestamp>)",
+    )
+
+
+def add_collection_options(parser: argparse.ArgumentParser) -> None:
+    """What to collect: shared by ``collect`` and by ``check`` without a snapshot."""
     parser.add_argument("--profile", metavar="P", help="AWS profile (default: the usual credential chain)")
     regions = parser.add_mutually_exclusive_group()
     regions.add_argument(
@@ -44,13 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="role_arns",
         help="assume this role and collect its account; repeat for several accounts (the caller's own"
         " account is then not collected)",
-    )
-    parser.add_argument(
-        "-o",
-        "--output",
-        metavar="DIR",
-        type=Path,
-        help="snapshot folder, or NAME.zip (default: sgaudit-snapshot-<UTC timestamp>)",
     )
 
 
@@ -89,7 +94,8 @@ class _RichProgress:
 
 
 @contextmanager
-def _progress() -> Iterator[ProgressListener | None]:
+def progress_bar() -> Iterator[ProgressListener | None]:
+    """A rich progress bar on a terminal; nothing (quiet) otherwise."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -120,16 +126,22 @@ def summary(result: CollectResult) -> str:
     return f"{head}: INCOMPLETE, {len(failures)} failure(s): {shown}{more} (see manifest.json)"
 
 
-def run(args: argparse.Namespace) -> int:
-    """Collect, print one summary line, and return 0 (complete) or 3 (incomplete)."""
+def collect_from_args(args: argparse.Namespace, output: Path | None) -> CollectResult:
+    """Collect with the options of :func:`add_collection_options`, with a progress bar on a terminal."""
     options = CollectOptions(
         profile=args.profile,
         regions=tuple(args.regions),
         all_regions=args.all_regions,
         role_arns=tuple(args.role_arns),
-        output=args.output,
+        output=output,
     )
-    with _progress() as listener:
+    with progress_bar() as listener:
         result = collect_snapshot(options, progress=listener)
     print(summary(result), file=sys.stderr)
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    """Collect, print one summary line, and return 0 (complete) or 3 (incomplete)."""
+    result = collect_from_args(args, args.output)
     return int(ExitCode.CLEAN if result.manifest.complete else ExitCode.INCOMPLETE)

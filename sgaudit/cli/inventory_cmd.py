@@ -24,7 +24,8 @@ def render_summary(inv: Inventory, fmt: str = "text") -> str:
     counts = inv.summary()
     scopes = [{"account": s.account, "region": s.region, "path": s.path} for s in inv.scopes]
     if fmt == "json":
-        doc = {"complete": inv.complete, "scopes": scopes, "counts": counts, "errors": incomplete_reasons(inv)}
+        errors = incomplete_reasons(inv)
+        doc = {"complete": inv.complete, "scopes": scopes, "counts": counts, "errors": errors}
         return json.dumps(doc, indent=2, sort_keys=True)
     lines = [f"snapshot: {inv.source}  ({'complete' if inv.complete else 'INCOMPLETE'})"]
     lines += [f"scope: {s['account'] or '?'} {s['region'] or '?'}" for s in scopes]

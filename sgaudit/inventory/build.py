@@ -90,6 +90,7 @@ class Inventory:
 
     source: Path | None = None
     complete: bool = True
+    created_at: str | None = None
     scopes: list[ScopeInfo] = field(default_factory=list)
     global_errors: list[str] = field(default_factory=list)
     vpcs: dict[str, Vpc] = field(default_factory=dict)
@@ -497,6 +498,7 @@ def build_inventory(snapshot: Snapshot) -> Inventory:
     inv = Inventory(source=snapshot.source, complete=snapshot.complete)
     if snapshot.manifest is not None:
         inv.global_errors = list(snapshot.manifest.errors)
+        inv.created_at = snapshot.manifest.created_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     manifest_scopes = {s.path: s for s in (snapshot.manifest.scopes if snapshot.manifest else [])}
     raw_enis: dict[str, NetworkInterfaceRaw] = {}
     raw_groups: dict[str, SecurityGroupRaw] = {}

@@ -1,0 +1,359 @@
+"""Endpoint-level results: every pair of placements, every atom, combined into a `PathResult`.
+
+Verdicts follow DESIGN.md section 4: per pair, a definite deny outranks an unknown; a pair whose
+address families differ takes the best family (reachable > unknown > blocked); over pairs, all
+reachable -> reachable, all blocked -> blocked, some reachable -> partial, else unknown.
+
+Two interfaces make one pair, judged per family. A pair with a range placement on either side (a
+subnet, the internet) is one pair per address atom and family (semantics.md: "each atom is its own
+pair").
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sgaudit.engine.evaluate import Evaluator, FamilyEval, FixHint, Issue, Pair, Query, split
+from sgaudit.engine.fixes import FixBuilder
+from sgaudit.engine.index import NetIndex
+from sgaudit.engine.models import (
+    Blocker,
+    Endpoint,
+    Hop,
+    PairResult,
+    PairVerdict,
+    PathResult,
+    Placement,
+    Tri,
+    Verdict,
+)
+from sgaudit.netalgebra import AddressSet, Traffic
+
+_VERDICT = {Tri.ALLOW: "reachable", Tri.DENY: "blocked", Tri.UNKNOWN: "unknown"}
+_RANK = {"reachable": 2, "unknown": 1, "blocked": 0}
+_HOP_ORDER = {
+    "security-group-egress": 0,
+    "nacl-egress": 1,
+    "route": 2,
+    "nat-gateway": 3,
+    "peering": 4,
+    "internet-gateway": 5,
+    "nacl-ingress": 6,
+    "security-group-ingress": 7,
+    "nacl-return-egress": 8,
+    "nacl-return-ingress": 9,
+}
+
+
+_CACHE_LIMIT = 200_000
+
+
+def class_key(p: Placement) -> tuple[object, ...]:
+    """What a pair evaluation depends on, apart from the address: interfaces of one subnet with
+    the same groups and flags share a key; a range placement is its own class."""
+    base = (p.kind, p.subnet_id, p.vpc_id, p.group_ids, p.public, p.client_kind, p.sg_filtered, p.region)
+    if p.kind == "interface":
+        return base
+    return (*base, p.id, p.addresses4, p.addresses6)
+
+
+@dataclass(slots=True)
+class _Side:
+    """One side of a class pair: its boundary sets, and (lazily) its atoms or cell breakpoints."""
+
+    cuts: list[AddressSet]
+    breaks: list[int] | None = None
+    atoms: list[AddressSet] | None = None
+
+    def cell(self, address: int) -> int:
+        """Which cell of the boundaries an address lies in (equal cells: same atom)."""
+        if self.breaks is None:
+            self.breaks = sorted(
+                {x for c in self.cuts for lo, hi in c.points.intervals for x in (lo, hi + 1)}
+            )
+        return bisect_right(self.breaks, address)
+
+    def split(self, block: AddressSet) -> list[AddressSet]:
+        """The atoms of a range placement (its class is itself, so they are cached here)."""
+        if self.atoms is None:
+            self.atoms = split(block, self.cuts)
+        return self.atoms
+
+
+def _side_atoms(side: _Side, block: AddressSet) -> list[tuple[AddressSet, int]]:
+    if block.size == 1:
+        return [(block, side.cell(block.points.intervals[0][0]))]
+    return [(a, a.points.intervals[0][0]) for a in side.split(block)]
+
+
+@dataclass(slots=True)
+class PairEval:
+    """One pair with the per-family evaluations behind it."""
+
+    result: PairResult
+    evals: list[FamilyEval]
+
+
+def combine(verdicts: Iterable[str]) -> Verdict:
+    """Endpoint verdict over pair verdicts (DESIGN.md section 4)."""
+    vs = list(verdicts)
+    if not vs:
+        return "unknown"
+    if all(v == "reachable" for v in vs):
+        return "reachable"
+    if all(v == "blocked" for v in vs):
+        return "blocked"
+    if any(v == "reachable" for v in vs):
+        return "partial"
+    return "unknown"
+
+
+class PathBuilder:
+    """Evaluates endpoint pairs into `PathResult` values."""
+
+    def __init__(self, index: NetIndex, evaluator: Evaluator) -> None:
+        self.ix = index
+        self.ev = evaluator
+        self.fixer = FixBuilder(index)
+        self._cuts: dict[tuple[object, ...], tuple[_Side, _Side]] = {}
+        self._memo: dict[tuple[object, ...], FamilyEval] = {}
+        self._sets: dict[tuple[object, ...], Traffic] = {}
+
+    # ---- pairs ----------------------------------------------------------------------------------
+
+    def sides(self, src: Placement, dst: Placement, family: int) -> tuple[_Side, _Side]:
+        """The atom boundaries of a placement pair's classes (cached per class pair)."""
+        key = (class_key(src), class_key(dst), family)
+        found = self._cuts.get(key)
+        if found is None:
+            found = (_Side(self.ev.src_cuts(src, dst, family)), _Side(self.ev.dst_cuts(src, dst, family)))
+            if len(self._cuts) > _CACHE_LIMIT:
+                self._cuts.clear()
+            self._cuts[key] = found
+        return found
+
+    def atoms(
+        self, src: Placement, dst: Placement, family: int
+    ) -> list[tuple[AddressSet, AddressSet, tuple[int, int]]]:
+        """The atom pairs of one placement pair and family with their cells (which atom of the
+        class pair's partition each side's address lies in)."""
+        a_s, a_d = src.addresses(family), dst.addresses(family)
+        if not a_s or not a_d:
+            return []
+        s_side, d_side = self.sides(src, dst, family)
+        dst_atoms = _side_atoms(d_side, a_d)
+        return [(s, d, (sc, dc)) for s, sc in _side_atoms(s_side, a_s) for d, dc in dst_atoms]
+
+    def pair(self, src: Placement, dst: Placement, q: Query) -> list[PairEval]:
+        """Every (atom) pair of two placements for one flow.
+
+        Interfaces of one class (same subnet, groups and flags) whose addresses lie in the same
+        cell of every boundary the layers test get the same evaluation: it is computed once.
+        """
+        skey, dkey = class_key(src), class_key(dst)
+        per_family: list[list[tuple[FamilyEval, AddressSet, AddressSet]]] = []
+        for family in (4, 6):
+            items = []
+            for s, d, cells in self.atoms(src, dst, family):
+                key = (skey, dkey, family, cells, q)
+                ev = self._memo.get(key)
+                if ev is None:
+                    ev = self.ev.flow(Pair(src, dst, family, s, d), q)
+                    if len(self._memo) > _CACHE_LIMIT:
+                        self._memo.clear()
+                    self._memo[key] = ev
+                items.append((ev, s, d))
+            if items:
+                per_family.append(items)
+        if not per_family:
+            return [self._no_family(src, dst)]
+        if src.kind == "interface" and dst.kind == "interface":
+            # Two interfaces are one pair; the client uses whichever family works.
+            return [self._pair_result(src, dst, [items[0] for items in per_family])]
+        return [self._pair_result(src, dst, [item]) for items in per_family for item in items]
+
+    def _no_family(self, src: Placement, dst: Placement) -> PairEval:
+        missing = [p.id for p in (src, dst) if not p.addresses4 and not p.addresses6]
+        if missing:
+            reason = (
+                f"no address known for {', '.join(missing)} (its subnet or interface is not in the snapshot)"
+            )
+            verdict: PairVerdict = "unknown"
+        else:
+            reason = "no address family in common (one side is IPv4-only, the other IPv6-only)"
+            verdict = "blocked"
+        return PairEval(PairResult(source=src.id, destination=dst.id, verdict=verdict, reason=reason), [])
+
+    def _pair_result(
+        self, src: Placement, dst: Placement, items: list[tuple[FamilyEval, AddressSet, AddressSet]]
+    ) -> PairEval:
+        evals = [e for e, _, _ in items]
+        families: dict[str, PairVerdict] = {str(e.family): _VERDICT[e.result] for e in evals}
+        verdict: PairVerdict = max(families.values(), key=lambda v: _RANK[v])
+        reason = ""
+        if verdict != "reachable":
+            issues = [i for e in evals for i in e.issues if (i.result is Tri.DENY) == (verdict == "blocked")]
+            if issues:
+                reason = f"{issues[0].code}: {issues[0].detail}"
+        # model_construct: every field is built here from validated values (the hot path of big services).
+        result = PairResult.model_construct(
+            source=src.id,
+            destination=dst.id,
+            source_addresses=tuple(c for _, s, _ in items for c in s.to_cidr_strings()),
+            destination_addresses=tuple(c for _, _, d in items for c in d.to_cidr_strings()),
+            verdict=verdict,
+            reason=reason,
+            families=families,
+            hops=tuple(h for e in evals for h in e.hops),
+        )
+        return PairEval(result, evals)
+
+    # ---- paths ----------------------------------------------------------------------------------
+
+    def path(
+        self,
+        src: Endpoint,
+        dst: Endpoint,
+        q: Query,
+        *,
+        protocol: str,
+        port: int | None,
+        code: int | None,
+        sources: Sequence[Placement] | None = None,
+        destinations: Sequence[Placement] | None = None,
+    ) -> PathResult:
+        """Evaluate every pair of placements and assemble hops, blockers, unknowns and fixes."""
+        s_pl = list(src.placements if sources is None else sources)
+        d_pl = list(dst.placements if destinations is None else destinations)
+        pairs: list[PairEval] = []
+        notes: list[str] = [*src.notes, *dst.notes]
+        for s in s_pl:
+            for d in d_pl:
+                if (s.is_external and d.is_external) or s.id == d.id:
+                    continue
+                pairs.extend(self.pair(s, d, q))
+        if not pairs:
+            notes.append("no pair of placements to judge (both ends outside every VPC, or no placements)")
+        verdict = combine(p.result.verdict for p in pairs)
+        blockers, unknowns, hints = self._issues(pairs)
+        for p in pairs:
+            for e in p.evals:
+                notes.extend(e.notes)
+                if p.result.verdict == "reachable" and e.result is not Tri.ALLOW:
+                    notes.append(
+                        f"IPv{e.family} is {_VERDICT[e.result]}"
+                        f" for {p.result.source} -> {p.result.destination}"
+                        f" (IPv{10 - e.family} works)"
+                    )
+        fixes = self.fixer.build(hints, src, dst, q.traffic)
+        if verdict != "reachable" and not fixes and blockers:
+            notes.append("no rule change alone fixes this path (see the blockers)")
+        return PathResult(
+            source=src.selector,
+            destination=dst.selector,
+            protocol=protocol,
+            port=port,
+            icmp_code=code,
+            verdict=verdict,
+            pairs=[p.result for p in pairs],
+            hops=_merge_hops(p.result.hops for p in pairs),
+            blockers=blockers,
+            unknowns=unknowns,
+            fixes=fixes,
+            notes=list(dict.fromkeys(notes)),
+        )
+
+    def _issues(self, pairs: list[PairEval]) -> tuple[list[Blocker], list[str], list[FixHint]]:
+        grouped: dict[tuple[object, ...], tuple[Issue, list[str]]] = {}
+        unknowns: list[str] = []
+        hints: list[FixHint] = []
+        for p in pairs:
+            if p.result.verdict == "reachable":
+                continue
+            if not p.evals and p.result.verdict == "unknown":
+                unknowns.append(p.result.reason)
+            label = f"{p.result.source} -> {p.result.destination}"
+            if len(p.result.destination_addresses) > 0 and "@" in p.result.destination:
+                label += f" ({', '.join(p.result.destination_addresses)})"
+            elif p.result.source == "internet" or "@" in p.result.source:
+                more = "..." if len(p.result.source_addresses) > 2 else ""
+                label += f" (from {', '.join(p.result.source_addresses[:2])}{more})"
+            for e in p.evals:
+                for i in e.issues:
+                    if i.result is Tri.UNKNOWN:
+                        unknowns.append(f"{i.code}: {i.detail}")
+                        continue
+                    key = (i.code, i.component, i.component_kind, i.direction, i.leg, i.family, i.rule)
+                    entry = grouped.setdefault(key, (i, []))
+                    if label not in entry[1]:
+                        entry[1].append(label)
+                    if i.fix is not None:
+                        hints.append(i.fix)
+        blockers = [
+            Blocker(
+                code=i.code,
+                component=i.component,
+                component_kind=i.component_kind,
+                direction=i.direction,
+                leg=i.leg,
+                family=i.family,
+                rule=i.rule,
+                detail=i.detail,
+                pairs=tuple(labels),
+            )
+            for i, labels in grouped.values()
+        ]
+        blockers.sort(key=lambda b: (_blocker_order(b), b.component))
+        return blockers, list(dict.fromkeys(unknowns)), hints
+
+    # ---- traffic sets ---------------------------------------------------------------------------
+
+    def allowed(self, src: Endpoint, dst: Endpoint) -> tuple[Traffic, Traffic]:
+        """(traffic reachable for EVERY pair, for SOME pair), definite allows only."""
+        every: Traffic | None = None
+        some = Traffic.NONE
+        for s in src.placements:
+            for d in dst.placements:
+                if (s.is_external and d.is_external) or s.id == d.id:
+                    continue
+                per_family: list[list[Traffic]] = []
+                skey, dkey = class_key(s), class_key(d)
+                for family in (4, 6):
+                    sets = []
+                    for sa, da, cells in self.atoms(s, d, family):
+                        key = (skey, dkey, family, cells)
+                        sure = self._sets.get(key)
+                        if sure is None:
+                            sure = self._sets[key] = self.ev.sets(Pair(s, d, family, sa, da))[0]
+                        sets.append(sure)
+                    if sets:
+                        per_family.append(sets)
+                if not per_family:
+                    pair_sets = [Traffic.NONE]
+                elif s.kind == "interface" and d.kind == "interface":
+                    pair_sets = [Traffic.union(f[0] for f in per_family)]
+                else:
+                    pair_sets = [t for f in per_family for t in f]
+                for t in pair_sets:
+                    every = t if every is None else every & t
+                    some = some | t
+        return (every or Traffic.NONE), some
+
+
+def _blocker_order(b: Blocker) -> int:
+    order = {"security-group": 0, "network-acl": 1, "route-table": 2}
+    return order.get(b.component_kind, 3) * 2 + (1 if b.leg == "return" else 0)
+
+
+def _merge_hops(per_pair: Iterable[tuple[Hop, ...]]) -> list[Hop]:
+    """Distinct components across pairs, in path order (first pair's order within a kind)."""
+    seen: dict[tuple[object, ...], Hop] = {}
+    for hops in per_pair:
+        for h in hops:
+            key = (h.kind, h.id, h.direction, h.leg, h.family, h.result, h.rule)
+            seen.setdefault(key, h)
+    ordered = list(seen.values())
+    ordered.sort(key=lambda h: _HOP_ORDER.get(h.kind, 10))
+    return ordered

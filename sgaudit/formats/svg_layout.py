@@ -1,0 +1,336 @@
+"""Positions of the HTML report's network picture, computed in Python and drawn by the template.
+
+Endpoints sit in tier columns (outside, edge, web, app, data, other) inside one horizontal band per VPC;
+the pseudo-endpoints outside every VPC (internet, CIDR blocks, prefix lists) form the left column. A
+large network would be an unreadable hairball and a slow page, so past :data:`NODE_LIMIT` endpoints any
+band cell holding more than :data:`CELL_LIMIT` of them is drawn as one group box with counts, and the
+flows between boxes are merged into one arrow each. Only numbers and our own class names are computed
+here; every label stays a plain string for the template to escape.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from pydantic import BaseModel, ConfigDict
+
+from sgaudit.findings import EndpointView
+from sgaudit.formats.network import OUTSIDE, TIERS, Edge, Picture, edge_priority, tier_of
+
+NODE_LIMIT = 60
+"""Above this many endpoints, crowded cells are aggregated into group boxes."""
+
+CELL_LIMIT = 5
+"""Endpoints a (VPC, tier) cell shows one by one when the picture is aggregated."""
+
+MAX_EDGES = 1500
+"""Arrows drawn at most (the most important first); the matrix lists every flow."""
+
+LABEL_EDGES = 40
+"""Up to this many arrows, each carries its ports as a label; beyond, only failed intents do."""
+
+NODE_W = 184
+NODE_H = 42
+V_GAP = 12
+COL_GAP = 136
+MARGIN = 24
+HEADER_H = 34
+LANE_PAD_TOP = 30
+LANE_PAD_BOTTOM = 14
+LANE_GAP = 16
+LABEL_CHARS = 24
+
+TIER_TITLES: dict[str, str] = {
+    OUTSIDE: "Outside VPCs",
+    "edge": "Edge",
+    "web": "Web",
+    "app": "App",
+    "data": "Data",
+    "other": "Other",
+}
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SvgNode(_Value):
+    """A box: one endpoint, or a group of endpoints of one cell."""
+
+    id: str
+    x: int
+    y: int
+    label: str
+    sublabel: str
+    title: str
+    kind: str
+    selector: str | None
+    count: int = 1
+    exposed: bool = False
+
+    @property
+    def cx(self) -> int:
+        """Horizontal centre."""
+        return self.x + NODE_W // 2
+
+    @property
+    def cy(self) -> int:
+        """Vertical centre."""
+        return self.y + NODE_H // 2
+
+
+class SvgEdge(_Value):
+    """An arrow between two boxes."""
+
+    path: str
+    css: str
+    title: str
+    label: str | None = None
+    label_x: int = 0
+    label_y: int = 0
+
+    @property
+    def marker(self) -> str:
+        """The id of the arrowhead marker matching the edge's class."""
+        for kind in ("failed", "exposed", "partial"):
+            if kind in self.css.split():
+                return f"arr-{kind}"
+        return "arr"
+
+
+class SvgLane(_Value):
+    """The band of one VPC (or of the endpoints in no VPC)."""
+
+    title: str
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+class SvgColumn(_Value):
+    """A tier column header."""
+
+    title: str
+    x: int
+
+    @property
+    def cx(self) -> int:
+        """Horizontal centre of the column."""
+        return self.x + NODE_W // 2
+
+
+class SvgPicture(_Value):
+    """Everything the template draws."""
+
+    width: int
+    height: int
+    node_w: int = NODE_W
+    node_h: int = NODE_H
+    lanes: list[SvgLane]
+    columns: list[SvgColumn]
+    nodes: list[SvgNode]
+    edges: list[SvgEdge]
+    aggregated: bool
+    endpoint_count: int
+    edge_count: int
+    edges_dropped: int
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+
+
+def layout(picture: Picture) -> SvgPicture:
+    """Place the picture's endpoints and route its edges."""
+    endpoints = picture.endpoints
+    aggregated = len(endpoints) > NODE_LIMIT
+    tiers = [t for t in TIERS if any(tier_of(e) == t for e in endpoints)]
+    col_x = {t: MARGIN + i * (NODE_W + COL_GAP) for i, t in enumerate(tiers)}
+    inside_tiers = [t for t in tiers if t != OUTSIDE]
+
+    # Cells: (lane, tier) -> endpoints, lanes sorted with "no VPC" last.
+    cells: dict[tuple[str | None, str], list[EndpointView]] = {}
+    outside: list[EndpointView] = []
+    for e in endpoints:
+        tier = tier_of(e)
+        if tier == OUTSIDE:
+            outside.append(e)
+        else:
+            cells.setdefault((e.vpc, tier), []).append(e)
+    lanes_keys = sorted({lane for lane, _ in cells}, key=lambda v: (v is None, v or ""))
+
+    nodes: list[SvgNode] = []
+    node_of: dict[str, str] = {}  # selector -> node id
+
+    def place(members: list[EndpointView], x: int, y0: int) -> int:
+        """Place a cell's boxes from ``y0`` down; returns the height used."""
+        crowded = aggregated and len(members) > CELL_LIMIT
+        boxes: list[list[EndpointView]] = [members] if crowded else [[m] for m in members]
+        y = y0
+        for box in boxes:
+            node_id = f"n{len(nodes)}"
+            exposed = any(m.selector in picture.exposed for m in box)
+            if len(box) == 1:
+                m = box[0]
+                title = m.label if m.label == m.selector else f"{m.label} ({m.selector})"
+                nodes.append(
+                    SvgNode(
+                        id=node_id,
+                        x=x,
+                        y=y,
+                        label=_short(m.label),
+                        sublabel=_short(m.selector if m.selector != m.label else m.kind),
+                        title=title,
+                        kind=m.kind,
+                        selector=m.selector,
+                        exposed=exposed,
+                    )
+                )
+            else:
+                kinds = Counter(m.kind for m in box)
+                mix = " · ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+                nodes.append(
+                    SvgNode(
+                        id=node_id,
+                        x=x,
+                        y=y,
+                        label=f"{len(box)} endpoints",
+                        sublabel=_short(mix),
+                        title=f"{len(box)} endpoints: {mix}",
+                        kind="group",
+                        selector=None,
+                        count=len(box),
+                        exposed=exposed,
+                    )
+                )
+            for m in box:
+                node_of[m.selector] = node_id
+            y += NODE_H + V_GAP
+        return y - y0
+
+    width = max(MARGIN * 2 + len(tiers) * NODE_W + max(0, len(tiers) - 1) * COL_GAP, 480)
+    # VPC bands start right of the outside column, which is not in any VPC.
+    lane_x = (col_x[inside_tiers[0]] if inside_tiers else MARGIN) - 12
+    lanes: list[SvgLane] = []
+    y = MARGIN + HEADER_H
+    for lane in lanes_keys:
+        top = y
+        used = 0
+        for tier in inside_tiers:
+            members = cells.get((lane, tier), [])
+            if members:
+                used = max(used, place(members, col_x[tier], top + LANE_PAD_TOP))
+        height = LANE_PAD_TOP + used + LANE_PAD_BOTTOM - V_GAP
+        lanes.append(
+            SvgLane(title=lane or "No VPC", x=lane_x, y=top, width=width - lane_x - 12, height=height)
+        )
+        y = top + height + LANE_GAP
+    bottom = y - LANE_GAP if lanes else y
+    if outside:
+        bottom = max(bottom, MARGIN + HEADER_H + place(outside, col_x[OUTSIDE], MARGIN + HEADER_H + 8) + 8)
+
+    by_id = {n.id: n for n in nodes}
+    endpoint_by_selector = {e.selector: e for e in endpoints}
+    ranked = sorted(
+        enumerate(picture.edges), key=lambda item: (edge_priority(item[1], endpoint_by_selector), item[0])
+    )
+    merged: dict[tuple[str, str, bool], list[Edge]] = {}
+    for _, edge in ranked:
+        key = (node_of[edge.source], node_of[edge.destination], edge.failed_intent is not None)
+        if key[0] == key[1] and edge.failed_intent is None:
+            continue  # flows inside one group box: the matrix lists them
+        merged.setdefault(key, []).append(edge)
+    keys = list(merged)
+    shown = keys[:MAX_EDGES]
+    labelled = len(shown) <= LABEL_EDGES
+    ports = _ports([(by_id[s], by_id[d]) for s, d, _ in shown])
+    svg_edges = [
+        _route(by_id[s], by_id[d], merged[(s, d, f)], labelled, ports[i]) for i, (s, d, f) in enumerate(shown)
+    ]
+    return SvgPicture(
+        width=width,
+        height=bottom + MARGIN,
+        lanes=lanes,
+        columns=[SvgColumn(title=TIER_TITLES[t], x=col_x[t]) for t in tiers],
+        nodes=nodes,
+        edges=svg_edges,
+        aggregated=aggregated,
+        endpoint_count=len(endpoints),
+        edge_count=len(keys),
+        edges_dropped=len(keys) - len(shown),
+    )
+
+
+def _forward(src: SvgNode, dst: SvgNode) -> bool:
+    return dst.x > src.x
+
+
+def _ports(pairs: list[tuple[SvgNode, SvgNode]]) -> list[tuple[int, int]]:
+    """The y where each arrow leaves its source and enters its destination.
+
+    Arrows leave from the right side of a box; forward arrows enter the left side of the next box,
+    same-column and backward ones its right side. The arrows meeting one side are spread evenly over
+    it, ordered by the height of their other end, so they neither stack nor cross near the box.
+    """
+    sides: dict[tuple[str, str], list[tuple[int, int, int]]] = {}  # (node, side) -> (other y, edge, end)
+    for i, (src, dst) in enumerate(pairs):
+        sides.setdefault((src.id, "R"), []).append((dst.cy, i, 0))
+        sides.setdefault((dst.id, "L" if _forward(src, dst) else "R"), []).append((src.cy, i, 1))
+    ys = [[0, 0] for _ in pairs]
+    tops = {n.id: n.y for pair in pairs for n in pair}
+    for (node_id, _side), ends in sides.items():
+        ends.sort()
+        step = NODE_H / (len(ends) + 1)
+        for slot, (_, edge, end) in enumerate(ends):
+            ys[edge][end] = tops[node_id] + round(step * (slot + 1))
+    return [(a, b) for a, b in ys]
+
+
+def _bezier(p: list[tuple[int, int]], t: float) -> tuple[int, int]:
+    u = 1 - t
+    x = u**3 * p[0][0] + 3 * u * u * t * p[1][0] + 3 * u * t * t * p[2][0] + t**3 * p[3][0]
+    y = u**3 * p[0][1] + 3 * u * u * t * p[1][1] + 3 * u * t * t * p[2][1] + t**3 * p[3][1]
+    return round(x), round(y)
+
+
+def _route(src: SvgNode, dst: SvgNode, edges: list[Edge], labelled: bool, ports: tuple[int, int]) -> SvgEdge:
+    failed = [e for e in edges if e.failed_intent is not None]
+    first = edges[0]
+    if failed:
+        css = "edge failed"
+    elif any(e.exposed for e in edges):
+        css = "edge exposed"
+    elif all(e.verdict != "reachable" for e in edges):
+        css = "edge partial"
+    else:
+        css = "edge"
+    services = sorted({s for e in edges for s in e.services})
+    shown = ", ".join(services[:4]) + (f" +{len(services) - 4}" if len(services) > 4 else "")
+    if failed:
+        names = ", ".join(sorted({e.failed_intent or "" for e in failed}))
+        title = f"FAILED intent {names}: {src.title} → {dst.title} {shown} ({first.verdict})"
+        label: str | None = f"✗ {first.verdict}"
+    else:
+        count = f" ({len(edges)} flows)" if len(edges) > 1 else ""
+        title = f"{src.title} → {dst.title}: {shown}{count}"
+        label = shown if labelled and len(services) <= 2 else None
+    y1, y2 = ports
+    x1 = src.x + NODE_W
+    if _forward(src, dst):
+        x2 = dst.x - 4
+        bend = max(30, (x2 - x1) // 2)
+        points = [(x1, y1), (x1 + bend, y1), (x2 - bend, y2), (x2, y2)]
+    else:
+        # Same column or backwards: loop out of the right side and back into the right side.
+        x2 = dst.x + NODE_W + 4
+        reach = 46 + abs(y2 - y1) // 6
+        points = [(x1, y1), (max(x1, x2) + reach, y1), (max(x1, x2) + reach, y2), (x2, y2)]
+    (ax, ay), (bx, by), (cx, cy), (dx, dy) = points
+    path = f"M{ax},{ay} C{bx},{by} {cx},{cy} {dx},{dy}"
+    # Labels sit on the curve, nearer the source (arrows converge at their target); a loop back into
+    # its own column has no free room for one, its tooltip says it.
+    lx, ly = _bezier(points, 0.42)
+    if not _forward(src, dst) and not failed:
+        label = None
+    return SvgEdge(path=path, css=css, title=title, label=label, label_x=lx, label_y=ly - 4)
