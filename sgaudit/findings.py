@@ -135,7 +135,7 @@ class Summary(_Model):
 class CheckReport(_Model):
     """The ``sgaudit check --format json`` document."""
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Literal[1] = SCHEMA_VERSION
     tool: ToolInfo = ToolInfo()
     snapshot: SnapshotSummary
     summary: Summary

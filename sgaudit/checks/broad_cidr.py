@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from sgaudit.checks.common import (
     make_finding,
@@ -68,11 +69,24 @@ def _estate_space(ctx: CheckContext) -> Addresses:
     return ctx.memo("broad-cidr:space", build)
 
 
+def _interface_ips(ctx: CheckContext) -> list[tuple[IPv4Address | IPv6Address, tuple[str, ...]]]:
+    def build() -> list[tuple[IPv4Address | IPv6Address, tuple[str, ...]]]:
+        out: list[tuple[IPv4Address | IPv6Address, tuple[str, ...]]] = []
+        for eni in ctx.inventory.network_interfaces.values():
+            for ip in (*eni.private_ips, *eni.ipv6_addresses):
+                out.append((ip_address(ip), eni.group_ids))
+        return out
+
+    return ctx.memo("broad-cidr:ips", build)
+
+
 def _groups_in(ctx: CheckContext, block: Addresses) -> list[str]:
+    """The groups of the interfaces with an address in ``block``."""
+    networks = block.to_cidrs()
     groups: set[str] = set()
-    for eni in ctx.inventory.network_interfaces.values():
-        if any(block.contains(ip) for ip in (*eni.private_ips, *eni.ipv6_addresses)):
-            groups.update(eni.group_ids)
+    for ip, gids in _interface_ips(ctx):
+        if any(ip.version == n.version and ip in n for n in networks):
+            groups.update(gids)
     return sorted(groups)
 
 
@@ -114,7 +128,11 @@ def broad_cidr(ctx: CheckContext, spec: RuleSpec, params: BroadCidrParams) -> It
             if not params.report_world_open or _reachable_from_internet(ctx, g, r):
                 continue
             members = len(ctx.group_placements.get(g.group_id, []))
-            why = "no member is reachable from the internet" if members else "the group has no members"
+            why = (
+                f"no member is reachable from the internet on {r.ports_label()}"
+                if members
+                else "the group has no members"
+            )
             yield make_finding(
                 spec,
                 resource=g.group_id,
@@ -122,8 +140,8 @@ def broad_cidr(ctx: CheckContext, spec: RuleSpec, params: BroadCidrParams) -> It
                 arn=g.arn,
                 message=(
                     f"{ctx.group_label(g.group_id)}: {rule_summary(r)} is open to every"
-                    f" {' and '.join(f'IPv{f}' for f in sorted(set(families)))} address, but {why} on"
-                    f" {r.ports_label()}: the rule is broader than any real source"
+                    f" {' and '.join(f'IPv{f}' for f in sorted(set(families)))} address, but {why}:"
+                    " the rule is broader than any real source"
                 ),
                 evidence={
                     "rule": ref,

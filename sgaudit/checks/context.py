@@ -160,12 +160,11 @@ class CheckContext:
         endpoints, instances, and other groups' rules (ScoutSuite #1443, Custodian #7731: "unused"
         must count all of these)."""
         inv = self.inventory
-        uses: dict[str, list[GroupUse]] = defaultdict(list)
+        # Insertion-ordered sets: dict keys (a group can have thousands of member interfaces).
+        uses: dict[str, dict[tuple[UseKind, str], None]] = defaultdict(dict)
 
         def add(group_id: str, kind: UseKind, resource: str) -> None:
-            use = GroupUse(kind=kind, resource=resource)
-            if use not in uses[group_id]:
-                uses[group_id].append(use)
+            uses[group_id].setdefault((kind, resource), None)
 
         for eid in sorted(inv.network_interfaces):
             for gid in inv.network_interfaces[eid].group_ids:
@@ -219,7 +218,7 @@ class CheckContext:
         for gid, rules in self.referencing_rules.items():
             for r in rules:
                 add(gid, "referenced", r.rule_id or r.group_id)
-        return dict(uses)
+        return {gid: [GroupUse(kind=kind, resource=res) for kind, res in keys] for gid, keys in uses.items()}
 
     # ---- endpoints and exposure -----------------------------------------------------------------
 

@@ -104,7 +104,8 @@ def close_fix(ctx: CheckContext, endpoint: Endpoint, rules: list[SecurityGroupRu
         summary=(
             f"close {what} on {endpoint.selector} to the internet: remove "
             + ", ".join(r.rule_id or r.group_id for r in rules)
-            + " or restrict them to the sources that need access (a VPN range, a load balancer's group)"
+            + (" or restrict it" if len(rules) == 1 else " or restrict them")
+            + " to the sources that need access (a VPN range, a load balancer's group)"
         ),
         aws_cli="\n".join(revoke_cli(r) for r in rules),
         terraform="\n".join(terraform_remove(r) for r in rules),

@@ -252,9 +252,21 @@ class Pair:
         return address_text(self.family, atom.points.intervals[0][0])
 
 
-def _hop(**fields: object) -> Hop:
+def _hop(
+    *,
+    kind: str,
+    id: str,
+    result: Tri,
+    direction: SgDirection | None = None,
+    leg: Leg = "forward",
+    family: int | None = None,
+    rule: str | None = None,
+    detail: str = "",
+) -> Hop:
     """A `Hop` from values built here (model_construct: hops are the engine's hottest allocation)."""
-    return Hop.model_construct(**fields)
+    return Hop.model_construct(
+        kind=kind, id=id, direction=direction, leg=leg, family=family, result=result, rule=rule, detail=detail
+    )
 
 
 def first_address(atom: AddressSet) -> int:
@@ -889,14 +901,14 @@ class Evaluator:
         if p.kind == "internet":
             return "0.0.0.0/0" if family == 4 else "::/0"
         if p.is_external:
-            cidrs = atom.to_cidr_strings()
-            return cidrs[0] if len(cidrs) == 1 else p.addresses(family).to_cidr_strings()[0]
+            cidrs = self.ix.cidrs(atom)
+            return cidrs[0] if len(cidrs) == 1 else self.ix.cidrs(p.addresses(family))[0]
         blocks = self.ix.subnet_cidrs(p.subnet_id)
         if blocks:
-            found = blocks[0 if family == 4 else 1].to_cidr_strings()
+            found = self.ix.cidrs(blocks[0 if family == 4 else 1])
             if found:
                 return found[0]
-        return atom.to_cidr_strings()[0]
+        return self.ix.cidrs(atom)[0]
 
     def ephemeral(self, client: Placement) -> tuple[int, int]:
         """The client's ephemeral port range."""
@@ -1106,11 +1118,11 @@ class Evaluator:
         if peer.kind == "internet":
             return ("0.0.0.0/0",) if family == 4 else ("::/0",)
         if peer.is_external or peer.kind == "subnet-range":
-            return tuple(peer.addresses(family).to_cidr_strings())
+            return self.ix.cidrs(peer.addresses(family))
         blocks = self.ix.subnet_cidrs(peer.subnet_id)
         if blocks and blocks[0 if family == 4 else 1]:
-            return tuple(blocks[0 if family == 4 else 1].to_cidr_strings())
-        return tuple(atom.to_cidr_strings())
+            return self.ix.cidrs(blocks[0 if family == 4 else 1])
+        return self.ix.cidrs(atom)
 
     # ---- traffic sets ---------------------------------------------------------------------------
 

@@ -181,6 +181,8 @@ class NetIndex:
             tuple[str, bool, int, int, Traffic], tuple[Traffic, tuple[NaclDecision, ...]]
         ] = {}
         self._describe: dict[Traffic, str] = {}
+        self._cidr_text: dict[AddressSet, tuple[str, ...]] = {}
+        self._route_cuts: dict[tuple[str, int], list[AddressSet]] = {}
 
         # Owner indices: one pass over the interfaces so selectors never scan.
         self.enis_by_instance: dict[str, list[str]] = defaultdict(list)
@@ -441,7 +443,14 @@ class NetIndex:
         """The destination blocks of a table: the boundaries that can change its decision."""
         if rtb_id is None:
             return []
-        return [AddressSet(family, IntervalSet.span(e.lo, e.hi)) for e in self.routes(rtb_id, family) or ()]
+        key = (rtb_id, family)
+        found = self._route_cuts.get(key)
+        if found is None:
+            found = [
+                AddressSet(family, IntervalSet.span(e.lo, e.hi)) for e in self.routes(rtb_id, family) or ()
+            ]
+            self._route_cuts[key] = found
+        return found
 
     def active_peering(self, vpc_a: str, vpc_b: str) -> VpcPeeringConnection | None:
         """The active peering connection between two VPCs, if there is one."""
@@ -526,6 +535,15 @@ class NetIndex:
     def nacl_numbers(self, acl_id: str, egress: bool) -> set[int]:
         """Rule numbers in use in one direction (both families share the number space)."""
         return {e.rule_number for e in self.inv.network_acls[acl_id].entries if e.egress == egress}
+
+    def cidrs(self, block: AddressSet) -> tuple[str, ...]:
+        """``block.to_cidr_strings()``, cached (atoms and subnets are rendered for every pair)."""
+        text = self._cidr_text.get(block)
+        if text is None:
+            if len(self._cidr_text) > 100_000:
+                self._cidr_text.clear()
+            text = self._cidr_text[block] = tuple(block.to_cidr_strings())
+        return text
 
     def describe(self, traffic: Traffic) -> str:
         """``traffic.describe()``, cached (hop details name the same few sets again and again)."""

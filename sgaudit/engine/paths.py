@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sgaudit.engine.evaluate import Evaluator, FamilyEval, FixHint, Issue, Pair, Query, split
 from sgaudit.engine.fixes import FixBuilder
@@ -31,7 +31,7 @@ from sgaudit.engine.models import (
 )
 from sgaudit.netalgebra import AddressSet, Traffic
 
-_VERDICT = {Tri.ALLOW: "reachable", Tri.DENY: "blocked", Tri.UNKNOWN: "unknown"}
+_VERDICT: dict[Tri, PairVerdict] = {Tri.ALLOW: "reachable", Tri.DENY: "blocked", Tri.UNKNOWN: "unknown"}
 _RANK = {"reachable": 2, "unknown": 1, "blocked": 0}
 _HOP_ORDER = {
     "security-group-egress": 0,
@@ -201,8 +201,8 @@ class PathBuilder:
         result = PairResult.model_construct(
             source=src.id,
             destination=dst.id,
-            source_addresses=tuple(c for _, s, _ in items for c in s.to_cidr_strings()),
-            destination_addresses=tuple(c for _, _, d in items for c in d.to_cidr_strings()),
+            source_addresses=tuple(c for _, s, _ in items for c in self.ix.cidrs(s)),
+            destination_addresses=tuple(c for _, _, d in items for c in self.ix.cidrs(d)),
             verdict=verdict,
             reason=reason,
             families=families,

@@ -38,7 +38,9 @@ HEADER_H = 34
 LANE_PAD_TOP = 30
 LANE_PAD_BOTTOM = 14
 LANE_GAP = 16
-LABEL_CHARS = 24
+LABEL_CHARS = 22
+SUBLABEL_CHARS = 25
+LOOP_ROOM = 56
 
 TIER_TITLES: dict[str, str] = {
     OUTSIDE: "Outside VPCs",
@@ -137,8 +139,8 @@ class SvgPicture(_Value):
     edges_dropped: int
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+def _short(text: str, limit: int = LABEL_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def layout(picture: Picture) -> SvgPicture:
@@ -180,7 +182,7 @@ def layout(picture: Picture) -> SvgPicture:
                         x=x,
                         y=y,
                         label=_short(m.label),
-                        sublabel=_short(m.selector if m.selector != m.label else m.kind),
+                        sublabel=_short(m.selector if m.selector != m.label else m.kind, SUBLABEL_CHARS),
                         title=title,
                         kind=m.kind,
                         selector=m.selector,
@@ -196,7 +198,7 @@ def layout(picture: Picture) -> SvgPicture:
                         x=x,
                         y=y,
                         label=f"{len(box)} endpoints",
-                        sublabel=_short(mix),
+                        sublabel=_short(mix, SUBLABEL_CHARS),
                         title=f"{len(box)} endpoints: {mix}",
                         kind="group",
                         selector=None,
@@ -209,7 +211,8 @@ def layout(picture: Picture) -> SvgPicture:
             y += NODE_H + V_GAP
         return y - y0
 
-    width = max(MARGIN * 2 + len(tiers) * NODE_W + max(0, len(tiers) - 1) * COL_GAP, 480)
+    # Room on the right for the arrows that loop back into the last column.
+    width = max(MARGIN * 2 + LOOP_ROOM + len(tiers) * NODE_W + max(0, len(tiers) - 1) * COL_GAP, 480)
     # VPC bands start right of the outside column, which is not in any VPC.
     lane_x = (col_x[inside_tiers[0]] if inside_tiers else MARGIN) - 12
     lanes: list[SvgLane] = []
@@ -222,9 +225,8 @@ def layout(picture: Picture) -> SvgPicture:
             if members:
                 used = max(used, place(members, col_x[tier], top + LANE_PAD_TOP))
         height = LANE_PAD_TOP + used + LANE_PAD_BOTTOM - V_GAP
-        lanes.append(
-            SvgLane(title=lane or "No VPC", x=lane_x, y=top, width=width - lane_x - 12, height=height)
-        )
+        title = lane or "No VPC / other selectors"
+        lanes.append(SvgLane(title=title, x=lane_x, y=top, width=width - lane_x - 12, height=height))
         y = top + height + LANE_GAP
     bottom = y - LANE_GAP if lanes else y
     if outside:

@@ -74,9 +74,52 @@ def render_markdown(pack: RulePack) -> str:
     ]
     lines += [f"| {r.id} | [{r.name}](#{_anchor(r)}) | {r.severity.value} | {r.title} |" for r in pack.rules]
     lines.append("")
+    lines += _CONFIG.splitlines()
+    lines.append("")
     for rule in pack.rules:
         lines += _rule_section(rule)
     return "\n".join(lines).rstrip() + "\n"
+
+
+_CONFIG = """\
+## Configuration (`sgaudit.yaml`)
+
+`sgaudit check` reads `sgaudit.yaml` from the working directory, or the file given with `--intents`.
+Every key is validated; a misspelt key is an error naming the file and line (exit 2).
+
+```yaml
+intents:                       # flows the team requires or forbids
+  - name: api-reaches-db
+    from: ecs:prod/api         # selectors as everywhere in sgaudit
+    to: rds:prod-db
+    port: 5432                 # default: the destination's listening port
+    protocol: tcp              # default tcp
+    expect: reachable          # or blocked
+suppressions:                  # accepted findings; they stay in the output, marked suppressed
+  - rule: unrestricted-egress  # rule name or id (globs allowed)
+    resource: sg-0123*         # resource id, selector or ARN (globs allowed; default: all)
+    reason: egress is filtered by the proxy tier     # mandatory
+    expires: 2026-01-31        # optional: after this day it stops applying and is reported
+settings:
+  ephemeral_ports:             # client ports of NACL return legs, by client kind
+    ecs_task: 32768-60999
+    load_balancer: 1024-65535
+  port_lists:                  # replaces the `ports` of every rule with that `port_list`
+    admin: [22, 3389, 5985-5986]          # names: admin, database, high_risk
+  rules:                       # per rule (name or id): enabled, severity, params
+    broad-cidr: {severity: low, params: {factor: 64}}
+    unrestricted-egress: {enabled: false}
+```
+
+Besides the written intents, sgaudit infers likely ones and checks them the same way, labelled
+`inferred` with the reason: a security-group reference whose other side allows nothing, a load
+balancer's target group and its targets' port, and a database endpoint named in an ECS task
+definition's (or a Lambda function's) environment. Only the variable's name is ever shown, never its
+value.
+
+A resource tag `sgaudit:ignore` listing rule names or ids (comma separated, `*` for all) suppresses
+those rules' findings on that resource. `--baseline findings.json` marks every finding already in a
+previous report as suppressed (kind `baseline`), so `--fail-on` counts only new ones."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

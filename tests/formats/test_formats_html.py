@@ -114,3 +114,6 @@ def test_the_picture_aggregates_a_large_network() -> None:
     nodes = html.count('<g class="node ')
     assert 10 < nodes < 200, nodes  # 2,000 endpoints drawn as group boxes
     assert "crowded cells grouped" in html
+    # No per-row script or handler: two script elements for the whole page.
+    assert html.count("<script") == 2
+    assert not re.search(r"<[a-z]+ [^>]*\bon[a-z]+=\"", html)

@@ -15,6 +15,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 BUCKET = "sgaudit-reports"
 PREFIX = "sgaudit/"
+# One of moto's built-in images: describe_images would load them all, which takes seconds.
+AMI = "ami-12c6146b"
 
 
 def session_for(account: str | None = None, region: str = REGION) -> boto3.Session:
@@ -87,9 +89,8 @@ def build_estate(session: boto3.Session) -> Estate:
             {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": app_sg}]}
         ],
     )
-    image = ec2.describe_images()["Images"][0]["ImageId"]
     instance_id = ec2.run_instances(
-        ImageId=image,
+        ImageId=AMI,
         MinCount=1,
         MaxCount=1,
         NetworkInterfaces=[

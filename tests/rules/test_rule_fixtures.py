@@ -3,6 +3,7 @@ estate and compare that rule's findings with ``expected.yaml`` (see README.md)."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,4 @@ def test_rule_fixture(folder: Path, builtin_pack: RulePack, tmp_path: Path) -> N
     for f in findings:
         assert f.fix is not None and f.fix.summary, f"{f.resource}: every finding carries a fix"
         assert f.evidence, f"{f.resource}: every finding carries evidence"
+        assert json.loads(f.model_dump_json())["fingerprint"] == f.fingerprint  # JSON-safe evidence
