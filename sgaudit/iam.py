@@ -64,8 +64,8 @@ def collector_policy() -> PolicyDocument:
     ``Resource`` is ``*`` because the Describe and List actions collection calls do not support
     resource-level permissions (``reference/aws-network-facts.md`` section 3.6).
     """
-    statement = PolicyStatement(Sid=POLICY_SID, Effect="Allow", Action=iam_actions(), Resource="*")
-    return PolicyDocument(Statement=[statement])
+    statement = PolicyStatement(sid=POLICY_SID, effect="Allow", action=iam_actions(), resource="*")
+    return PolicyDocument(statement=[statement])
 
 
 def shipped_policy() -> PolicyDocument:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sgaudit.checks.context import CheckContext
 from sgaudit.config import IntentSpec
 from sgaudit.engine import Endpoint, PathResult
-from sgaudit.errors import ConfigError, SelectorError
+from sgaudit.errors import ConfigError, SelectorError, UsageError
 from sgaudit.findings import IntentResult
 
 log = logging.getLogger(__name__)
@@ -340,7 +340,13 @@ def evaluate_intents(ctx: CheckContext, *, infer: bool = True) -> list[IntentCas
                 candidates.setdefault(c.key, c)
     cases = []
     for c in candidates.values():
-        result = ctx.engine.path(c.source, c.destination, c.protocol, c.port)
+        try:
+            result = ctx.engine.path(c.source, c.destination, c.protocol, c.port)
+        except UsageError as exc:
+            # The engine rejects flows it cannot query (an ICMP intent without a type, say): that is
+            # a mistake in the config file, so say where.
+            prefix = f"{c.where}: " if c.where else ""
+            raise ConfigError(f"{prefix}intent {c.name!r}: {exc}") from None
         fields = {k: getattr(c, k) for k in _Candidate.model_fields}
         cases.append(IntentCase(**fields, result=result))
     return sorted(cases, key=lambda c: (c.inferred, c.name))

@@ -24,7 +24,7 @@ from sgaudit.checks.exposure import (
     relevant_paths,
 )
 from sgaudit.checks.public_database import PublicDatabaseParams
-from sgaudit.engine import Endpoint, EndpointKind
+from sgaudit.engine import Endpoint, EndpointKind, Exposure
 from sgaudit.findings import Finding
 from sgaudit.netalgebra import Traffic
 from sgaudit.rulepack.params import CheckParams, PortSpec, ports_traffic
@@ -92,24 +92,47 @@ def internet_ports(ctx: CheckContext, spec: RuleSpec, params: InternetPortsParam
         hit = _deferred(ctx, params, ep, reported_traffic(params, open_traffic))
         if hit.is_empty:
             continue
-        paths = relevant_paths(exposure, hit, params.scope)
-        rules = admitting_rules(ctx, paths, hit)
-        what = hit.describe()
-        how = "; ".join(describe_path(p) for p in paths) or "through its public address"
-        who = "every internet address" if params.scope == "world" else "the internet"
-        yield make_finding(
-            spec,
-            resource=ep.selector,
-            detail="",
-            arn=ep.arn,
-            resources=sorted({r.group_id for r in rules}) + [r.rule_id for r in rules if r.rule_id],
-            message=f"{ep.label or ep.selector} ({ep.selector}) is reachable from {who} on {what}: {how}",
-            evidence={
-                "endpoint": ep.selector,
-                "exposed": what,
-                "paths": path_evidence(paths, params.scope),
-                "rules": [r.rule_id for r in rules if r.rule_id],
-                "unknowns": list(exposure.unknowns),
-            },
-            fix=close_fix(ctx, ep, rules, what),
-        )
+        # One finding per port-list entry, so that opening one more port is a new finding (a baseline
+        # or a diff sees it) and closing one leaves the others' fingerprints alone.
+        if params.mode == "all-traffic":
+            pieces = [("all", hit)]
+        else:
+            pieces = [(str(p), hit & p.traffic) for p in params.ports]
+        for detail, piece in pieces:
+            if piece.is_empty:
+                continue
+            yield _finding(ctx, spec, params, ep, exposure=exposure, detail=detail, hit=piece)
+
+
+def _finding(
+    ctx: CheckContext,
+    spec: RuleSpec,
+    params: InternetPortsParams,
+    ep: Endpoint,
+    *,
+    exposure: Exposure,
+    detail: str,
+    hit: Traffic,
+) -> Finding:
+    paths = relevant_paths(exposure, hit, params.scope)
+    rules = admitting_rules(ctx, paths, hit)
+    what = hit.describe()
+    how = "; ".join(describe_path(p) for p in paths) or "through its public address"
+    who = "every internet address" if params.scope == "world" else "the internet"
+    return make_finding(
+        spec,
+        resource=ep.selector,
+        detail=detail,
+        arn=ep.arn,
+        resources=sorted({r.group_id for r in rules}) + [r.rule_id for r in rules if r.rule_id],
+        message=f"{ep.label or ep.selector} ({ep.selector}) is reachable from {who} on {what}: {how}",
+        evidence={
+            "endpoint": ep.selector,
+            "exposed": what,
+            "port_entry": detail,
+            "paths": path_evidence(paths, params.scope),
+            "rules": [r.rule_id for r in rules if r.rule_id],
+            "unknowns": list(exposure.unknowns),
+        },
+        fix=close_fix(ctx, ep, rules, what),
+    )

@@ -169,7 +169,11 @@ class FixBuilder:
         gname = sg.display_name if sg else group
         port_text = "" if lo is None else (str(lo) if lo == hi else f"{lo}_{hi}")
         prep = "to" if direction == "egress" else "from"
-        name = _tf_name(gname, direction, prep, _peer_short(peer), protocol, port_text)
+        peer_sg = None
+        if peer_kind == "security-group":
+            peer_sg = self.ix.inv.security_groups.get(peer.rsplit("/", 1)[-1])
+        peer_name = peer_sg.display_name if peer_sg else _peer_short(peer)
+        name = _tf_name(gname, direction, prep, peer_name, protocol, port_text)
         tf_lines = [
             f'resource "aws_vpc_security_group_{direction}_rule" "{name}" {{',
             f'  security_group_id            = "{group}"',

@@ -55,6 +55,7 @@ class CompiledRule:
     family: int | None
     cidr: AddressSet | None
     peer_id: str
+    owner: str | None = None
 
     @property
     def label(self) -> str:
@@ -64,7 +65,10 @@ class CompiledRule:
     def describe(self) -> str:
         """``tcp 5432 from sg-0abc`` style text (direction-aware preposition)."""
         prep = "to" if self.rule.direction is Direction.EGRESS else "from"
-        return f"{self.traffic.describe()} {prep} {self.rule.peer.label()}"
+        peer = self.rule.peer
+        own = peer.kind is PeerKind.SECURITY_GROUP and peer.user_id == self.owner
+        label = peer.value if own else peer.label()
+        return f"{self.traffic.describe()} {prep} {label}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +312,8 @@ class NetIndex:
             ingress: list[CompiledRule] = []
             egress: list[CompiledRule] = []
             for rule in sg.rules:
-                (egress if rule.direction is Direction.EGRESS else ingress).append(_compile_rule(rule))
+                target = egress if rule.direction is Direction.EGRESS else ingress
+                target.append(_compile_rule(rule, sg.owner_id))
             compiled = CompiledGroup(group_id, sg.display_name, sg.is_default, tuple(ingress), tuple(egress))
         self._groups[group_id] = compiled
         return compiled
@@ -566,7 +571,7 @@ def _canonical_ip(ip: str) -> str:
         return ip
 
 
-def _compile_rule(rule: SecurityGroupRule) -> CompiledRule:
+def _compile_rule(rule: SecurityGroupRule, owner: str | None) -> CompiledRule:
     try:
         traffic = Traffic.from_rule(rule.protocol, rule.from_port, rule.to_port)
     except NetAlgebraError as exc:
@@ -577,7 +582,7 @@ def _compile_rule(rule: SecurityGroupRule) -> CompiledRule:
     if peer.kind in (PeerKind.CIDR4, PeerKind.CIDR6):
         cidr = _addr_set(peer.value)
         family = cidr.version
-    return CompiledRule(rule, traffic, peer.kind, family, cidr, peer.value)
+    return CompiledRule(rule, traffic, peer.kind, family, cidr, peer.value, owner)
 
 
 def _nacl_traffic(acl_id: str, e: NetworkAclEntry) -> Traffic:

@@ -248,6 +248,12 @@ class PathBuilder:
                         f" (IPv{10 - e.family} works)"
                     )
         fixes = self.fixer.build(hints, src, dst, q.traffic)
+        notes.extend(_half_open_notes(blockers, pairs))
+        if any(b.code in _NEEDS_PUBLIC for b in blockers):
+            notes.append(
+                "the internet reaches only public addresses: the destination also needs a public IP"
+                " (or an internet-facing load balancer in front of it); no rule change gives it one"
+            )
         if verdict != "reachable" and not fixes and blockers:
             notes.append("no rule change alone fixes this path (see the blockers)")
         return PathResult(
@@ -340,6 +346,39 @@ class PathBuilder:
                     every = t if every is None else every & t
                     some = some | t
         return (every or Traffic.NONE), some
+
+
+_NEEDS_PUBLIC = frozenset(
+    {
+        "INGRESS_RTB_NO_PUBLIC_IP",
+        "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS",
+        "IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS",
+    }
+)
+
+
+def _half_open_notes(blockers: list[Blocker], pairs: list[PairEval]) -> list[str]:
+    """The classic mistake: one side's groups allow the flow, the other side's do not."""
+    notes: list[str] = []
+    for b in blockers:
+        if b.code != "ENI_SG_RULES_MISMATCH":
+            continue
+        other = "security-group-ingress" if b.direction == "egress" else "security-group-egress"
+        allowing = {
+            (h.id, h.rule, h.detail)
+            for p in pairs
+            if p.result.verdict != "reachable"
+            for h in p.result.hops
+            if h.kind == other and h.result is Tri.ALLOW and h.rule
+        }
+        for gid, rule, detail in sorted(allowing, key=lambda x: (x[0], x[1] or "")):
+            side = "destination" if b.direction == "egress" else "source"
+            notes.append(
+                f"half-open: the {side}'s group already allows it ({rule}: {detail}),"
+                f" but {b.component} has no matching {b.direction} rule"
+            )
+            del gid
+    return notes
 
 
 def _blocker_order(b: Blocker) -> int:

@@ -8,7 +8,6 @@ against the run before and alerts again, rather than never.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,14 +70,12 @@ def pipeline_checker(
     """The real check: :mod:`sgaudit.pipeline`, the same code (and so the same report) as the CLI's."""
     # Imported here, not at module level: the engine, networkx, Jinja2 and rich are only needed by
     # the steps that report, so the collect step's cold start never pays for them.
-    pipeline = importlib.import_module("sgaudit.pipeline")
-    run = pipeline.run_check(snapshot, config_path=config_path, baseline_path=baseline_path)
-    report = run.report
-    if not isinstance(report, CheckReport):
-        raise TypeError(f"sgaudit.pipeline.run_check returned a report of type {type(report).__name__}")
-    outputs = {name: str(pipeline.render_output(fmt, run)) for name, fmt, _ in REPORT_FILES}
-    code = int(pipeline.exit_code(run, fail_on, allow_partial))
-    return CheckOutcome(report=report, outputs=outputs, exit_code=code)
+    from sgaudit.pipeline import exit_code, now_iso, parse_fail_on, render_output, run_check  # noqa: PLC0415
+
+    run = run_check(snapshot, config_path=config_path, baseline_path=baseline_path, generated_at=now_iso())
+    outputs = {name: render_output(fmt, run) for name, fmt, _ in REPORT_FILES}
+    code = exit_code(run, parse_fail_on(fail_on), allow_partial=allow_partial)
+    return CheckOutcome(report=run.report, outputs=outputs, exit_code=code)
 
 
 class _PreviousFinding(BaseModel):

@@ -210,6 +210,14 @@ def test_intent_without_port_and_no_listen_port(
         _run(engine, builtin_pack, cfg)
 
 
+def test_icmp_intent_without_a_type(tmp_path: Path, engine: Engine, builtin_pack: RulePack) -> None:
+    cfg = load_config(
+        _cfg(tmp_path, "intents:\n  - {name: ping, from: ecs:prod/api, to: rds:prod-db, protocol: icmp}\n")
+    )
+    with pytest.raises(ConfigError, match=r"sgaudit.yaml:2: intent 'ping': .*ICMP type"):
+        _run(engine, builtin_pack, cfg)
+
+
 def test_intent_port_defaults_to_the_listen_port(
     tmp_path: Path, engine: Engine, builtin_pack: RulePack
 ) -> None:
