@@ -23,6 +23,7 @@ pip's downloads are cached in ``build/.pip-cache`` inside the repository, nowher
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import re
@@ -82,10 +83,10 @@ def _setuptools_usable() -> bool:
     # Without build isolation pip builds sgaudit with this interpreter's setuptools, saving a
     # download; a venv of Python 3.12+ has none, and then pip fetches it for an isolated build.
     try:
-        import setuptools
-    except ImportError:
+        version = importlib.metadata.version("setuptools")
+    except importlib.metadata.PackageNotFoundError:
         return False
-    return int(setuptools.__version__.split(".")[0]) >= 68
+    return int(version.split(".")[0]) >= 68
 
 
 def install(target: Path, arch: str, python_version: str, bundle_boto3: bool, cache: Path) -> None:
@@ -133,7 +134,12 @@ def check(target: Path, arch: str, python_version: str, bundle_boto3: bool) -> N
     tag = f"cpython-{python_version.replace('.', '')}-{machine}-linux-gnu"
     if not list(target.glob(f"pydantic_core/_pydantic_core.{tag}.so")):
         raise BuildError(f"pydantic_core has no {tag} extension: the wheel is for another platform")
-    for needed in ("sgaudit/lambda_handler.py", "sgaudit/data/iam-policy.json", "sgaudit/rules", "sgaudit/reports"):
+    for needed in (
+        "sgaudit/lambda_handler.py",
+        "sgaudit/data/iam-policy.json",
+        "sgaudit/rules",
+        "sgaudit/reports",
+    ):
         if not (target / needed).exists():
             raise BuildError(f"the package lacks {needed}")
 
@@ -172,7 +178,17 @@ def compile_for(target: Path, python_version: str, given: str | None = None) -> 
         print(f"note: no working python{python_version}, the package is not byte-compiled", flush=True)
         return None
     subprocess.run(
-        [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(target)],
+        [
+            interpreter,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(target),
+        ],
         check=True,
     )
     return interpreter
@@ -192,14 +208,20 @@ def write_zip(target: Path, output: Path) -> None:
 
 
 def _size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
+    return (
+        sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        if path.is_dir()
+        else path.stat().st_size
+    )
 
 
 def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def report(target: Path, output: Path, arch: str, python_version: str, bundle_boto3: bool) -> dict[str, object]:
+def report(
+    target: Path, output: Path, arch: str, python_version: str, bundle_boto3: bool
+) -> dict[str, object]:
     """Print the sizes against Lambda's limits and write the package's manifest beside the zip."""
     unzipped, zipped = _size(target), output.stat().st_size
     tops = sorted(
@@ -207,7 +229,8 @@ def report(target: Path, output: Path, arch: str, python_version: str, bundle_bo
         reverse=True,
     )[:6]
     print(f"package: {output}")
-    print(f"  for:       Lambda python{python_version}, {arch}; boto3 {'bundled' if bundle_boto3 else 'from the runtime'}")
+    boto3 = "bundled" if bundle_boto3 else "from the runtime"
+    print(f"  for:       Lambda python{python_version}, {arch}; boto3 {boto3}")
     print(f"  zipped:    {_mb(zipped)} (limit {_mb(ZIP_LIMIT)} for a direct upload)")
     print(f"  unzipped:  {_mb(unzipped)} (limit {_mb(UNZIPPED_LIMIT)})")
     print("  largest:   " + ", ".join(f"{name} {_mb(size)}" for size, name in tops))
@@ -254,10 +277,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--arch", choices=sorted(PLATFORMS), default="x86_64", help="Lambda architecture")
     parser.add_argument("--python-version", default="3.12", help="the runtime's Python version (python3.12)")
     parser.add_argument(
-        "--output", type=Path, default=ROOT / "build" / "lambda" / "sgaudit-lambda.zip", help="the zip to write"
+        "--output",
+        type=Path,
+        default=ROOT / "build" / "lambda" / "sgaudit-lambda.zip",
+        help="the zip to write",
     )
     parser.add_argument("--work", type=Path, default=None, help="staging folder (default: beside --output)")
-    parser.add_argument("--bundle-boto3", action="store_true", help="include boto3 rather than use the runtime's")
+    parser.add_argument(
+        "--bundle-boto3", action="store_true", help="include boto3 rather than use the runtime's"
+    )
     parser.add_argument("--no-compile", action="store_true", help="do not byte-compile the package")
     parser.add_argument("--interpreter", help="the pythonX.Y that byte-compiles (default: found on PATH)")
     args = parser.parse_args(argv)

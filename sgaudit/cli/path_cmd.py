@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from sgaudit.cli.common import add_snapshot_argument, load_for_command
+from sgaudit.cli.common import add_snapshot_argument, incomplete_reasons, load_for_command
 from sgaudit.engine import Engine
 from sgaudit.engine.render import render_path_text
 from sgaudit.errors import ExitCode, UsageError
@@ -65,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     src = engine.resolve(args.source)
     dst = engine.resolve(args.destination)
     result = engine.path(src, dst, args.protocol, args.port, args.icmp_code)
+    if not inventory.complete:
+        # An incomplete snapshot says so wherever it is used (DESIGN.md section 2).
+        reason = "; ".join(incomplete_reasons(inventory)) or "collection failed somewhere"
+        result = result.model_copy(update={"notes": [f"snapshot is INCOMPLETE: {reason}", *result.notes]})
     if args.format == "json":
         print(json.dumps(result.model_dump(mode="json"), indent=2))
     else:

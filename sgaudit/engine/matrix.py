@@ -215,20 +215,63 @@ def _nacl_traffic(entry: NetworkAclEntry) -> Traffic:
     return _one("other", IntervalSet.point(num) & OTHER_PROTOCOLS)
 
 
-# Three-valued traffic: (allowed, unknown), disjoint. Conjunction: a deny anywhere wins.
+# ---- interned three-valued results -------------------------------------------------------------------
+
 _TV = tuple[Traffic, Traffic]
-_TV_ALL: _TV = (_ALL, _NONE)
-_TV_NONE: _TV = (_NONE, _NONE)
-_TV_UNKNOWN: _TV = (_NONE, _ALL)
+"""Three-valued traffic: (allowed, unknown), disjoint; everything else is denied."""
+
+R_NONE, R_ALL, R_UNKNOWN = 0, 1, 2
 
 
-def _conj(x: _TV, y: _TV) -> _TV:
-    a = x[0] & y[0]
-    return a, ((x[0] | x[1]) & (y[0] | y[1])) - a
+class _Results:
+    """Every distinct three-valued result gets a small int; operations on ints are cached, so the
+    exact (and slow) `Traffic` algebra runs once per distinct question."""
 
+    def __init__(self) -> None:
+        self.tv: list[_TV] = [(_NONE, _NONE), (_ALL, _NONE), (_NONE, _ALL)]
+        self._ids: dict[_TV, int] = {tv: i for i, tv in enumerate(self.tv)}
+        self._conj: dict[tuple[int, int], int] = {}
+        self._best: dict[tuple[int, int], int] = {}
 
-def _tri(t: Tri) -> _TV:
-    return _TV_ALL if t is Tri.ALLOW else (_TV_NONE if t is Tri.DENY else _TV_UNKNOWN)
+    def rid(self, allowed: Traffic, unknown: Traffic) -> int:
+        tv = (allowed, unknown - allowed)
+        r = self._ids.get(tv)
+        if r is None:
+            r = self._ids[tv] = len(self.tv)
+            self.tv.append(tv)
+        return r
+
+    def conj(self, a: int, b: int) -> int:
+        """Both layers: a deny in either wins, then an unknown."""
+        if a == R_NONE or b == R_NONE:
+            return R_NONE
+        if a == R_ALL:
+            return b
+        if b == R_ALL or a == b:
+            return a
+        key = (a, b) if a < b else (b, a)
+        r = self._conj.get(key)
+        if r is None:
+            (xa, xu), (ya, yu) = self.tv[a], self.tv[b]
+            allowed = xa & ya
+            r = self._conj[key] = self.rid(allowed, (xa | xu) & (ya | yu))
+        return r
+
+    def best(self, a: int, b: int) -> int:
+        """Two address families of one interface pair: a client uses whichever works."""
+        if a == R_NONE or a == b:
+            return b
+        if b == R_NONE:
+            return a
+        key = (a, b) if a < b else (b, a)
+        r = self._best.get(key)
+        if r is None:
+            (xa, xu), (ya, yu) = self.tv[a], self.tv[b]
+            r = self._best[key] = self.rid(xa | ya, xu | yu)
+        return r
+
+    def of_tri(self, t: Tri) -> int:
+        return R_ALL if t is Tri.ALLOW else (R_NONE if t is Tri.DENY else R_UNKNOWN)
 
 
 # ---- rule profiles: the content of one direction of a group set ---------------------------------
@@ -252,7 +295,7 @@ class _Profile:
 
 @dataclass(slots=True, eq=False)
 class _Class:
-    """Placements that every layer treats alike (see the module docstring)."""
+    """Placements that every layer treats alike in one role (source or destination)."""
 
     idx: int
     kind: str
@@ -264,24 +307,23 @@ class _Class:
     client_kind: str
     sg_filtered: bool
     interface: bool
+    pid: int = -1  # egress profile of a source class, ingress profile of a destination class
     points: list[_Point] = field(default_factory=list)
+    per_family: dict[int, int] = field(default_factory=dict)  # family -> how many points have it
 
 
 @dataclass(slots=True, eq=False)
 class _Point:
-    """One address of a class per family (an interface), or one segment of a range (single family)."""
+    """An interface class's addresses (one per family), or one piece of a range (one family)."""
 
     idx: int
     cls: _Class
     addr: dict[int, int]  # family -> representative address
-    seg: dict[int, tuple[int, int, int, int]]  # family -> (global, ingress, egress, route/nacl) segment ids
-
-
-# ---- the computation ------------------------------------------------------------------------------
+    seg: dict[int, tuple[int, int]]  # family -> (peer segment, route/NACL segment)
 
 
 class _Segments:
-    """Sorted boundaries of one family: segment index of an address = bisect."""
+    """Sorted boundaries of one family: the segment of an address is a bisect."""
 
     def __init__(self, bounds: set[int]) -> None:
         self.bounds = sorted(bounds | {0})
@@ -290,7 +332,7 @@ class _Segments:
         return bisect.bisect_right(self.bounds, address) - 1
 
     def split(self, lo: int, hi: int) -> list[int]:
-        """Start addresses of the segments that make up [lo, hi]."""
+        """Start addresses of the pieces of [lo, hi]."""
         i = bisect.bisect_right(self.bounds, lo)
         out = [lo]
         while i < len(self.bounds) and self.bounds[i] <= hi:
@@ -299,7 +341,12 @@ class _Segments:
         return out
 
 
+_ROLES = ("in", "out", "net", "src", "dst")
+
+
 class _Matrix:
+    """The layers of semantics.md as cached set-valued functions of classes and segments."""
+
     def __init__(self, engine: Engine) -> None:
         self.inv: Inventory = engine.inventory
         self.options = engine.options
@@ -308,94 +355,73 @@ class _Matrix:
         accounts |= {v.owner_id for v in inv.vpcs.values() if v.owner_id}
         accounts |= {g.owner_id for g in inv.security_groups.values() if g.owner_id}
         self.accounts = frozenset(accounts)
-        self.results: list[_TV] = [_TV_NONE]
-        self._rid: dict[_TV, int] = {_TV_NONE: 0}
+        self.res = _Results()
         self.profiles: dict[_Profile, int] = {}
         self.profile_list: list[_Profile] = []
         self._profile_of: dict[tuple[tuple[str, ...], Direction], int] = {}
         self._cache: dict[tuple[object, ...], object] = {}
         self._peered: dict[tuple[str | None, str | None], bool] = {}
-        self._rules = self._compile_rules()
-        self._build_segments()
+        self._rules = {
+            gid: [(r.direction, _rule_traffic(r), r) for r in g.rules] for gid, g in inv.security_groups.items()
+        }
+        self._bounds: dict[str, dict[int, set[int]]] = {r: {4: set(), 6: set()} for r in _ROLES}
+        self._collect_bounds()
+        self.segs: dict[str, dict[int, _Segments]] = {}
 
-    # -- interning ----------------------------------------------------------------------------
-
-    def rid(self, tv: _TV) -> int:
-        r = self._rid.get(tv)
-        if r is None:
-            r = self._rid[tv] = len(self.results)
-            self.results.append(tv)
-        return r
-
-    # -- static data --------------------------------------------------------------------------
-
-    def _compile_rules(self) -> dict[str, list[tuple[Direction, Traffic, SecurityGroupRule]]]:
-        out: dict[str, list[tuple[Direction, Traffic, SecurityGroupRule]]] = {}
-        for gid, g in self.inv.security_groups.items():
-            out[gid] = [(r.direction, _rule_traffic(r), r) for r in g.rules]
-        return out
+    # -- segments -----------------------------------------------------------------------------
 
     def _pl_cidrs(self, pl_id: str) -> tuple[str, ...] | None:
         pl = self.inv.prefix_lists.get(pl_id)
         return None if pl is None else pl.entry_cidrs
 
-    def _build_segments(self) -> None:
-        """Boundaries per family and role: all, ingress peers, egress peers, routes and NACLs."""
-        roles: dict[str, dict[int, set[int]]] = {r: {4: set(), 6: set()} for r in ("all", "in", "out", "net")}
+    def _add(self, roles: tuple[str, ...], fam: int, lo: int, hi: int) -> None:
+        for r in roles:
+            self._bounds[r][fam].add(lo)
+            if hi < _TOP[fam]:
+                self._bounds[r][fam].add(hi + 1)
 
-        def add(role: str, cidr: str) -> None:
-            fam, lo, hi, _ = _span(cidr)
-            for r in (role, "all"):
-                roles[r][fam].add(lo)
-                if hi < _TOP[fam]:
-                    roles[r][fam].add(hi + 1)
-
+    def _collect_bounds(self) -> None:
+        """Where a layer's decision can change: ingress peers matter for source addresses, egress
+        peers for destination addresses, routes and NACL entries for both."""
         for g in self.inv.security_groups.values():
             for r in g.rules:
-                role = "out" if r.direction is Direction.EGRESS else "in"
+                roles = ("out", "dst") if r.direction is Direction.EGRESS else ("in", "src")
+                cidrs: Iterable[str] = ()
                 if r.peer.kind in (PeerKind.CIDR4, PeerKind.CIDR6):
-                    add(role, r.peer.value)
+                    cidrs = (r.peer.value,)
                 elif r.peer.kind is PeerKind.PREFIX_LIST:
-                    for c in self._pl_cidrs(r.peer.value) or ():
-                        add(role, c)
+                    cidrs = self._pl_cidrs(r.peer.value) or ()
+                for c in cidrs:
+                    fam, lo, hi, _ = _span(c)
+                    self._add(roles, fam, lo, hi)
+        net: list[str] = []
         for acl in self.inv.network_acls.values():
-            for e in acl.entries:
-                for c in (e.cidr_block, e.ipv6_cidr_block):
-                    if c:
-                        add("net", c)
+            net += [c for e in acl.entries for c in (e.cidr_block, e.ipv6_cidr_block) if c]
         for rt in self.inv.route_tables.values():
             for route in rt.routes:
-                for c in (route.destination_cidr_block, route.destination_ipv6_cidr_block):
-                    if c:
-                        add("net", c)
+                net += [c for c in (route.destination_cidr_block, route.destination_ipv6_cidr_block) if c]
                 if route.destination_prefix_list_id:
-                    for c in self._pl_cidrs(route.destination_prefix_list_id) or ():
-                        add("net", c)
+                    net += self._pl_cidrs(route.destination_prefix_list_id) or ()
         for vpc in self.inv.vpcs.values():
-            for c in vpc.cidrs4 + vpc.cidrs6:
-                add("net", c)
-        for sn in self.inv.subnets.values():
-            for c in ([sn.cidr_block] if sn.cidr_block else []) + list(sn.cidrs6):
-                add("all", c)
-        self._roles = roles
+            net += [*vpc.cidrs4, *vpc.cidrs6]
+        for c in net:
+            fam, lo, hi, _ = _span(c)
+            self._add(("net", "src", "dst"), fam, lo, hi)
 
     def finish_segments(self, placements: Iterable[Placement]) -> None:
+        """Ranges are cut at their own ends too (an interface is a point, never a cut)."""
         for p in placements:
+            if p.kind == "interface":
+                continue
             for fam in (4, 6):
                 for lo, hi in p.addresses(fam).points.intervals:
-                    self._roles["all"][fam].add(lo)
-                    if hi < _TOP[fam]:
-                        self._roles["all"][fam].add(hi + 1)
-        self.segs = {r: {f: _Segments(b) for f, b in fams.items()} for r, fams in self._roles.items()}
+                    self._add(("src", "dst"), fam, lo, hi)
+        self.segs = {r: {f: _Segments(b) for f, b in fams.items()} for r, fams in self._bounds.items()}
 
-    def seg_ids(self, family: int, address: int) -> tuple[int, int, int, int]:
-        s = self.segs
-        return (
-            s["all"][family].index(address),
-            s["in"][family].index(address),
-            s["out"][family].index(address),
-            s["net"][family].index(address),
-        )
+    def seg_ids(self, role: str, family: int, address: int) -> tuple[int, int]:
+        """(peer segment, route/NACL segment) of an address in a role."""
+        peer = self.segs["in" if role == "src" else "out"][family].index(address)
+        return peer, self.segs["net"][family].index(address)
 
     # -- profiles -----------------------------------------------------------------------------
 
@@ -432,10 +458,10 @@ class _Matrix:
                     refs[peer.value].append(traffic)
                 elif not (peer.user_id is None or peer.user_id in self.accounts):
                     foreign[peer.value].append(traffic)
-                # else: a stale reference matches nothing
+                # else: a stale reference, which matches nothing
         prof = _Profile(
             direction=direction,
-            cidrs=tuple(sorted(cidrs, key=lambda c: (c[0], c[1], c[2], hash(c[3])))),
+            cidrs=tuple(sorted(cidrs, key=lambda c: (c[0], c[1], c[2], c[3].describe()))),
             pl_unknown=Traffic.union(pl_unknown),
             refs=tuple(sorted((g, Traffic.union(t)) for g, t in refs.items())),
             foreign=tuple(sorted((g, Traffic.union(t)) for g, t in foreign.items())),
@@ -449,53 +475,31 @@ class _Matrix:
         return pid
 
     def sg_side(
-        self,
-        pid: int,
-        family: int,
-        seg: int,
-        address: int,
-        other: _Class,
-        private: bool,
-        middlebox: bool,
-    ) -> _TV:
-        """One direction of the security-group layer: the union of the profile's rules that match."""
-        key = (
-            "sg",
-            pid,
-            family,
-            seg,
-            other.groups if other.kind in _PRIVATE_KINDS and private else None,
-            middlebox,
-        )
+        self, pid: int, family: int, seg: int, address: int, other: _Class, private: bool, middlebox: bool
+    ) -> int:
+        """One direction of the security-group layer: the union of the profile's matching rules."""
+        prof = self.profile_list[pid]
+        refs: tuple[int, ...] = ()
+        foreign: tuple[int, ...] = ()
+        if other.kind in _PRIVATE_KINDS and private and (prof.refs or prof.foreign):
+            carried = other.groups
+            refs = tuple(i for i, (g, _) in enumerate(prof.refs) if g in carried)
+            foreign = tuple(i for i, (g, _) in enumerate(prof.foreign) if g in carried)
+        key = ("sg", pid, family, seg, refs, foreign, middlebox and bool(refs))
         hit = self._cache.get(key)
         if hit is not None:
             return hit  # type: ignore[return-value]
-        prof = self.profile_list[pid]
-        allow = self._cidr_part(pid, family, seg, address)
-        unknown = [prof.pl_unknown]
+        allow = prof.cidr_traffic(family, address)
+        unknown = [prof.pl_unknown, *(prof.foreign[i][1] for i in foreign)]
         if prof.missing:
             unknown.append(_ALL)
-        if other.kind in _PRIVATE_KINDS and private:
-            carried = other.groups
-            for g, t in prof.refs:
-                if g in carried:
-                    if middlebox:
-                        unknown.append(t)  # references are not preserved through a middlebox
-                    else:
-                        allow = allow | t
-            for g, t in prof.foreign:
-                if g in carried:
-                    unknown.append(t)
-        out = (allow, Traffic.union(unknown) - allow)
-        self._cache[key] = out
-        return out
-
-    def _cidr_part(self, pid: int, family: int, seg: int, address: int) -> Traffic:
-        key = ("cidr", pid, family, seg)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = self._cache[key] = self.profile_list[pid].cidr_traffic(family, address)
-        return hit  # type: ignore[return-value]
+        if middlebox:
+            unknown += [prof.refs[i][1] for i in refs]  # references are not preserved through a middlebox
+        else:
+            allow = Traffic.union([allow, *(prof.refs[i][1] for i in refs)])
+        r = self.res.rid(allow, Traffic.union(unknown))
+        self._cache[key] = r
+        return r
 
     # -- routes -------------------------------------------------------------------------------
 
@@ -503,28 +507,24 @@ class _Matrix:
         key = (a, b)
         hit = self._peered.get(key)
         if hit is None:
-            hit = False
-            if a is not None and b is not None:
-                for pcx in self.inv.peering_connections.values():
-                    ends = {pcx.requester_vpc_info.vpc_id, pcx.accepter_vpc_info.vpc_id}
-                    if pcx.active and ends == {a, b}:
-                        hit = True
-                        break
+            hit = a is not None and b is not None and any(
+                pcx.active and {pcx.requester_vpc_info.vpc_id, pcx.accepter_vpc_info.vpc_id} == {a, b}
+                for pcx in self.inv.peering_connections.values()
+            )
             self._peered[key] = hit
         return hit
 
     def private(self, s: _Class, d: _Class) -> bool:
+        """Same VPC, or an active peering in one region: where group references can match."""
         return (s.vpc is not None and s.vpc == d.vpc) or (s.region == d.region and self.peered(s.vpc, d.vpc))
 
     def lookup(self, subnet: str | None, family: int, seg: int, address: int) -> tuple[Tri, str | None]:
-        """Longest prefix match in a subnet's table: (ALLOW, target), (DENY, None) or UNKNOWN."""
+        """Longest prefix match in a subnet's table: (ALLOW, target), (DENY, None) or (UNKNOWN, None)."""
         key = ("lpm", subnet, family, seg)
         hit = self._cache.get(key)
         if hit is None:
             table = self.inv.route_table_for(subnet) if subnet else None
-            hit = self._cache[key] = (
-                (Tri.UNKNOWN, None) if table is None else self._lpm(table, family, address)
-            )
+            hit = self._cache[key] = (Tri.UNKNOWN, None) if table is None else self._lpm(table, family, address)
         return hit  # type: ignore[return-value]
 
     def _lpm(self, table: RouteTable, family: int, address: int) -> tuple[Tri, str | None]:
@@ -534,10 +534,10 @@ class _Matrix:
         for route in table.routes:
             for c in (route.destination_cidr_block, route.destination_ipv6_cidr_block):
                 if c:
-                    f, lo, hi, _ = _span(c)
-                    own.add((f, lo, hi))
+                    own.add(_span(c)[:3])
             if route.state != "active":
-                continue
+                continue  # blackhole (and filtered) routes carry nothing
+            # For equal prefixes: static routes, then prefix-list routes, then propagated ones.
             rank = 0 if route.origin == "EnableVgwRoutePropagation" else 2
             spans: list[tuple[int, int, int, int]] = []
             if route.destination_cidr_block and family == 4:
@@ -551,7 +551,7 @@ class _Matrix:
                 if cidrs is None:
                     fam = None if pl is None else pl.address_family
                     if fam is None or fam == f"IPv{family}":
-                        return Tri.UNKNOWN, None
+                        return Tri.UNKNOWN, None  # the list might hold any destination
                     continue
                 spans = [s for s in map(_span, cidrs) if s[0] == family]
             for f, lo, hi, plen in spans:
@@ -559,6 +559,7 @@ class _Matrix:
                     best, target = (plen, rank), route.target
         vpc = self.inv.vpcs.get(table.vpc_id)
         if vpc is not None:
+            # The VPC's CIDRs route locally unless the table lists that exact block itself.
             for c in vpc.cidrs4 if family == 4 else vpc.cidrs6:
                 f, lo, hi, plen = _span(c)
                 if (f, lo, hi) not in own and lo <= address <= hi and (best is None or (plen, 2) > best):
@@ -566,16 +567,15 @@ class _Matrix:
         return (Tri.DENY, None) if best is None else (Tri.ALLOW, target)
 
     def gateway(self, gw_id: str, vpc: str | None) -> Tri:
-        """Is an internet or egress-only gateway attached to the VPC?"""
-        if gw_id.startswith("igw-"):
-            igw = self.inv.internet_gateways.get(gw_id)
-            atts = None if igw is None else igw.attachments
-        else:
-            eigw = self.inv.egress_only_internet_gateways.get(gw_id)
-            atts = None if eigw is None else eigw.attachments
-        if atts is None:
+        """Is this internet (or egress-only) gateway attached to the VPC?"""
+        gw = (
+            self.inv.internet_gateways.get(gw_id)
+            if gw_id.startswith("igw-")
+            else self.inv.egress_only_internet_gateways.get(gw_id)
+        )
+        if gw is None:
             return Tri.UNKNOWN
-        ok = any(a.vpc_id == vpc and a.state in ("available", "attached") for a in atts)
+        ok = any(a.vpc_id == vpc and a.state in ("available", "attached") for a in gw.attachments)
         return Tri.ALLOW if ok else Tri.DENY
 
     def via_peering(self, hit: tuple[Tri, str | None], a: str | None, b: str | None) -> Tri:
@@ -590,12 +590,22 @@ class _Matrix:
         ends = {pcx.requester_vpc_info.vpc_id, pcx.accepter_vpc_info.vpc_id}
         return Tri.ALLOW if pcx.active and ends == {a, b} else Tri.DENY
 
-    def private_route(self, s: _Class, ps: _Point, d: _Class, pd: _Point, family: int) -> tuple[Tri, bool]:
+    def private_route(self, ps: _Point, pd: _Point, family: int) -> tuple[Tri, bool]:
+        """(routing result, through a middlebox) between two private placements."""
+        s, d = ps.cls, pd.cls
         if s.subnet is not None and s.subnet == d.subnet:
             return Tri.ALLOW, False
+        key = ("pr", s.subnet, s.vpc, d.subnet, d.vpc, family, ps.seg[family][1], pd.seg[family][1])
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = self._private_route(ps, pd, family)
+        return hit  # type: ignore[return-value]
+
+    def _private_route(self, ps: _Point, pd: _Point, family: int) -> tuple[Tri, bool]:
+        s, d = ps.cls, pd.cls
         if s.subnet is None or self.inv.route_table_for(s.subnet) is None:
             return Tri.UNKNOWN, False
-        fwd = self.lookup(s.subnet, family, pd.seg[family][3], pd.addr[family])
+        fwd = self.lookup(s.subnet, family, pd.seg[family][1], pd.addr[family])
         if s.vpc is not None and s.vpc == d.vpc:
             if fwd[0] is not Tri.ALLOW or fwd[1] is None:
                 return fwd[0], False
@@ -608,10 +618,10 @@ class _Matrix:
         if d.subnet is None or self.inv.route_table_for(d.subnet) is None:
             back = Tri.UNKNOWN
         else:
-            ret = self.lookup(d.subnet, family, ps.seg[family][3], ps.addr[family])
+            ret = self.lookup(d.subnet, family, ps.seg[family][1], ps.addr[family])
             back = self.via_peering(ret, s.vpc, d.vpc)
             if back is Tri.ALLOW and ret[1] != fwd[1]:
-                back = Tri.DENY
+                back = Tri.DENY  # the reply must come back through the same connection
         return forward & back, False
 
     # -- NACLs --------------------------------------------------------------------------------
@@ -620,139 +630,153 @@ class _Matrix:
         key = ("acl", acl_id, egress, family)
         hit = self._cache.get(key)
         if hit is None:
-            acl = self.inv.network_acls[acl_id]
             out = []
-            for e in sorted(acl.entries, key=lambda e: e.rule_number):
-                if e.egress != egress:
-                    continue
+            for e in sorted(self.inv.network_acls[acl_id].entries, key=lambda e: e.rule_number):
                 c = e.cidr_block if family == 4 else e.ipv6_cidr_block
-                if not c:
-                    continue
-                _, lo, hi, _ = _span(c)
-                out.append((lo, hi, e.rule_action.lower() == "allow", _nacl_traffic(e)))
+                if e.egress == egress and c:
+                    _, lo, hi, _ = _span(c)
+                    out.append((lo, hi, e.rule_action.lower() == "allow", _nacl_traffic(e)))
             hit = self._cache[key] = out
         return hit  # type: ignore[return-value]
 
-    def nacl_allowed(
-        self, subnet: str | None, egress: bool, family: int, seg: int, address: int
-    ) -> Traffic | None:
-        """First match over one direction: the traffic to/from ``address`` it allows (None: no NACL)."""
+    def nacl_allowed(self, subnet: str | None, egress: bool, family: int, seg: int, address: int) -> Traffic | None:
+        """First match in one direction: what it allows to/from ``address`` (None: no NACL data)."""
         key = ("nacl", subnet, egress, family, seg)
         if key in self._cache:
             return self._cache[key]  # type: ignore[return-value]
         acl = self.inv.network_acl_for(subnet) if subnet else None
         out: Traffic | None = None
         if acl is not None:
-            allowed = _NONE
+            out = _NONE
             remaining = _ALL
             for lo, hi, allow, traffic in self._acl_entries(acl.network_acl_id, egress, family):
                 if lo <= address <= hi:
                     part = remaining & traffic
                     if allow:
-                        allowed = allowed | part
+                        out = out | part
                     remaining = remaining - part
                     if not remaining:
                         break
-            out = allowed
         self._cache[key] = out
         return out
 
-    def _leg(self, subnet: str | None, egress: bool, family: int, seg: int, address: int) -> _TV:
-        allowed = self.nacl_allowed(subnet, egress, family, seg, address)
-        return _TV_UNKNOWN if allowed is None else (allowed, _NONE)
+    def leg(self, subnet: str | None, egress: bool, family: int, seg: int, address: int) -> int:
+        key = ("leg", subnet, egress, family, seg)
+        hit = self._cache.get(key)
+        if hit is None:
+            allowed = self.nacl_allowed(subnet, egress, family, seg, address)
+            hit = self._cache[key] = R_UNKNOWN if allowed is None else self.res.rid(allowed, _NONE)
+        return hit  # type: ignore[return-value]
 
-    def _return_leg(
+    def return_leg(
         self, subnet: str | None, egress: bool, family: int, seg: int, address: int, client_kind: str
-    ) -> _TV:
-        """The forward flows whose replies this leg lets through (replies to ``address``'s side)."""
+    ) -> int:
+        """The forward flows whose replies this leg lets through (replies go to/come from ``address``).
+
+        tcp/udp replies use the client's whole ephemeral range; an ICMP echo's reply is type 0 (ICMPv6:
+        129) code 0; other ICMP types have no reply; other protocols need the same protocol back.
+        """
         key = ("ret", subnet, egress, family, seg, client_kind)
         hit = self._cache.get(key)
         if hit is not None:
             return hit  # type: ignore[return-value]
         allowed = self.nacl_allowed(subnet, egress, family, seg, address)
         if allowed is None:
-            out = _TV_UNKNOWN
+            r = R_UNKNOWN
         else:
             lo, hi = self.options.ephemeral_range(client_kind)
             eph = IntervalSet.span(lo, hi)
             echo4 = IntervalSet.span(8 * 256, 8 * 256 + 255)
             echo6 = IntervalSet.span(128 * 256, 128 * 256 + 255)
-            icmp = ICMP_CODES - echo4 if not allowed.icmp.contains(0) else ICMP_CODES
-            icmpv6 = ICMP_CODES - echo6 if not allowed.icmpv6.contains(129 * 256) else ICMP_CODES
-            out = (
-                Traffic(
-                    tcp=PORTS if allowed.tcp.covers(eph) else IntervalSet(),
-                    udp=PORTS if allowed.udp.covers(eph) else IntervalSet(),
-                    icmp=icmp,
-                    icmpv6=icmpv6,
-                    other=allowed.other,
-                ),
-                _NONE,
+            forward = Traffic(
+                tcp=PORTS if allowed.tcp.covers(eph) else IntervalSet(),
+                udp=PORTS if allowed.udp.covers(eph) else IntervalSet(),
+                icmp=ICMP_CODES if allowed.icmp.contains(0) else ICMP_CODES - echo4,
+                icmpv6=ICMP_CODES if allowed.icmpv6.contains(129 * 256) else ICMP_CODES - echo6,
+                other=allowed.other,
             )
-        self._cache[key] = out
-        return out
+            r = self.res.rid(forward, _NONE)
+        self._cache[key] = r
+        return r
 
-    def nacl_private(self, s: _Class, ps: _Point, d: _Class, pd: _Point, family: int) -> _TV:
-        ns, nd = ps.seg[family][3], pd.seg[family][3]
+    def nacl_private(self, ps: _Point, pd: _Point, family: int) -> int:
+        """All four legs between two subnets."""
+        s, d = ps.cls, pd.cls
+        ns, nd = ps.seg[family][1], pd.seg[family][1]
         key = ("np", s.subnet, d.subnet, family, ns, nd, s.client_kind)
         hit = self._cache.get(key)
         if hit is not None:
             return hit  # type: ignore[return-value]
         a, b = ps.addr[family], pd.addr[family]
-        out = self._leg(s.subnet, True, family, nd, b)
-        out = _conj(out, self._leg(d.subnet, False, family, ns, a))
-        out = _conj(out, self._return_leg(d.subnet, True, family, ns, a, s.client_kind))
-        out = _conj(out, self._return_leg(s.subnet, False, family, nd, b, s.client_kind))
-        self._cache[key] = out
-        return out
+        c = self.res.conj
+        r = c(self.leg(s.subnet, True, family, nd, b), self.leg(d.subnet, False, family, ns, a))
+        r = c(r, self.return_leg(d.subnet, True, family, ns, a, s.client_kind))
+        r = c(r, self.return_leg(s.subnet, False, family, nd, b, s.client_kind))
+        self._cache[key] = r
+        return r
 
     # -- one pair of points in one family -------------------------------------------------------
 
-    def evaluate(self, ps: _Point, pd: _Point, family: int) -> int:
-        """The (allowed, unknown) traffic from ``ps`` to ``pd`` in one family, as a result id."""
+    def ingress(self, ps: _Point, pd: _Point, family: int, private: bool, middlebox: bool, mask: int | None) -> int:
+        """The destination's ingress layer; ``mask`` (when known) says which rule peers the source
+        matches, in the bit order of `_Join._runs`: CIDR entries, then groups, then foreign groups."""
+        s, d = ps.cls, pd.cls
+        if mask is None:
+            return self.sg_side(d.pid, family, ps.seg[family][0], ps.addr[family], s, private, middlebox)
+        refs_apply = s.kind in _PRIVATE_KINDS and private
+        key = ("im", d.pid, family, mask, refs_apply, middlebox)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[return-value]
+        prof = self.profile_list[d.pid]
+        allow: list[Traffic] = []
+        unknown = [prof.pl_unknown]
+        if prof.missing:
+            unknown.append(_ALL)
+        bit = 1
+        for entry in prof.cidrs:
+            if mask & bit:
+                allow.append(entry[3])
+            bit <<= 1
+        for _, t in prof.refs:
+            if mask & bit and refs_apply:
+                (unknown if middlebox else allow).append(t)  # references do not cross a middlebox
+            bit <<= 1
+        for _, t in prof.foreign:
+            if mask & bit and refs_apply:
+                unknown.append(t)
+            bit <<= 1
+        r = self.res.rid(Traffic.union(allow), Traffic.union(unknown))
+        self._cache[key] = r
+        return r
+
+    def evaluate(self, ps: _Point, pd: _Point, family: int, mask: int | None = None) -> int:
+        """What ``ps`` reaches of ``pd`` in one family (a result id); see `ingress` for ``mask``."""
         s, d = ps.cls, pd.cls
         s_ext, d_ext = s.kind in _EXTERNAL_KINDS, d.kind in _EXTERNAL_KINDS
         if s_ext and d_ext:
-            return 0
+            return R_NONE  # no AWS network between two outside addresses
         if s_ext:
-            return self.rid(self._from_outside(ps, pd, family))
+            return self._from_outside(ps, pd, family, mask)
         if d_ext:
-            return self.rid(self._to_outside(ps, pd, family))
+            return self._to_outside(ps, pd, family)
         private = self.private(s, d)
-        route, middlebox = self.private_route(s, ps, d, pd, family)
+        route, middlebox = self.private_route(ps, pd, family)
         if route is Tri.DENY:
-            return 0
-        out = _tri(route)
+            return R_NONE
+        c = self.res.conj
+        r = self.res.of_tri(route)
         if s.sg_filtered:
-            eg = self.sg_side(
-                self.profile(s.groups, Direction.EGRESS),
-                family,
-                pd.seg[family][2],
-                pd.addr[family],
-                d,
-                private,
-                middlebox,
-            )
-            out = _conj(out, eg)
-        if d.sg_filtered:
-            ing = self.sg_side(
-                self.profile(d.groups, Direction.INGRESS),
-                family,
-                ps.seg[family][1],
-                ps.addr[family],
-                s,
-                private,
-                middlebox,
-            )
-            out = _conj(out, ing)
-        if s.subnet != d.subnet and (out[0] or out[1]):
-            out = _conj(out, self.nacl_private(s, ps, d, pd, family))
-        return self.rid(out)
+            r = c(r, self.sg_side(s.pid, family, pd.seg[family][0], pd.addr[family], d, private, middlebox))
+        if d.sg_filtered and r:
+            r = c(r, self.ingress(ps, pd, family, private, middlebox, mask))
+        if s.subnet != d.subnet and r:
+            r = c(r, self.nacl_private(ps, pd, family))
+        return r
 
-    def _from_outside(self, ps: _Point, pd: _Point, family: int) -> _TV:
+    def _from_outside(self, ps: _Point, pd: _Point, family: int, mask: int | None) -> int:
         s, d = ps.cls, pd.cls
-        a = ps.addr[family]
-        ns = ps.seg[family][3]
+        a, ns = ps.addr[family], ps.seg[family][1]
         hit = self.lookup(d.subnet, family, ns, a)
         if hit[0] is not Tri.ALLOW or hit[1] is None:
             route = hit[0]
@@ -761,114 +785,111 @@ class _Matrix:
         else:
             route = Tri.DENY
         if not (family == 6 or d.public):
-            route = Tri.DENY
+            route = Tri.DENY  # no public IPv4 address
         if route is Tri.DENY:
-            return _TV_NONE
-        out = _tri(route)
-        out = _conj(out, self._leg(d.subnet, False, family, ns, a))
-        out = _conj(out, self._return_leg(d.subnet, True, family, ns, a, s.client_kind))
-        if d.sg_filtered:
-            pid = self.profile(d.groups, Direction.INGRESS)
-            out = _conj(out, self.sg_side(pid, family, ps.seg[family][1], a, s, False, False))
-        return out
+            return R_NONE
+        c = self.res.conj
+        r = c(self.res.of_tri(route), self.leg(d.subnet, False, family, ns, a))
+        r = c(r, self.return_leg(d.subnet, True, family, ns, a, s.client_kind))
+        if d.sg_filtered and r:
+            r = c(r, self.ingress(ps, pd, family, False, False, mask))
+        return r
 
-    def _to_outside(self, ps: _Point, pd: _Point, family: int) -> _TV:
+    def _to_outside(self, ps: _Point, pd: _Point, family: int) -> int:
         s, d = ps.cls, pd.cls
-        b = pd.addr[family]
-        nd = pd.seg[family][3]
-        out = _TV_ALL
+        b, nd = pd.addr[family], pd.seg[family][1]
+        c = self.res.conj
+        r = R_ALL
         if s.sg_filtered:
-            pid = self.profile(s.groups, Direction.EGRESS)
-            out = self.sg_side(pid, family, pd.seg[family][2], b, d, False, False)
-            if not (out[0] or out[1]):
-                return _TV_NONE
+            r = self.sg_side(s.pid, family, pd.seg[family][0], b, d, False, False)
+            if not r:
+                return R_NONE
         hit = self.lookup(s.subnet, family, nd, b)
         if hit[0] is not Tri.ALLOW or hit[1] is None:
-            return _conj(out, _tri(hit[0]))
+            return c(r, self.res.of_tri(hit[0]))
         target = hit[1]
-        own = _conj(
-            self._leg(s.subnet, True, family, nd, b),
-            self._return_leg(s.subnet, False, family, nd, b, s.client_kind),
+        own = c(
+            self.leg(s.subnet, True, family, nd, b),
+            self.return_leg(s.subnet, False, family, nd, b, s.client_kind),
         )
         if target.startswith("igw-"):
             route = self.gateway(target, s.vpc)
             if not (family == 6 or s.public):
                 route = Tri.DENY
-            return _conj(_conj(out, _tri(route)), own)
+            return c(c(r, self.res.of_tri(route)), own)
         if target.startswith("eigw-") and family == 6:
-            return _conj(_conj(out, _tri(self.gateway(target, s.vpc))), own)
-        if target.startswith("nat-"):
-            nat = self.inv.nat_gateways.get(target)
-            if nat is None:
-                return _conj(out, _TV_UNKNOWN)
-            if nat.subnet_id is None or self.inv.route_table_for(nat.subnet_id) is None:
-                route = Tri.UNKNOWN
+            return c(c(r, self.res.of_tri(self.gateway(target, s.vpc))), own)
+        if not target.startswith("nat-"):
+            return R_NONE
+        nat = self.inv.nat_gateways.get(target)
+        if nat is None:
+            return c(r, R_UNKNOWN)
+        if nat.subnet_id is None or self.inv.route_table_for(nat.subnet_id) is None:
+            route = Tri.UNKNOWN
+        else:
+            out = self.lookup(nat.subnet_id, family, nd, b)
+            if out[0] is not Tri.ALLOW or out[1] is None:
+                route = out[0]
+            elif out[1].startswith("igw-"):
+                route = self.gateway(out[1], nat.vpc_id)
             else:
-                nhit = self.lookup(nat.subnet_id, family, nd, b)
-                if nhit[0] is not Tri.ALLOW or nhit[1] is None:
-                    route = nhit[0]
-                elif nhit[1].startswith("igw-"):
-                    route = self.gateway(nhit[1], nat.vpc_id)
-                else:
-                    route = Tri.DENY
-            out = _conj(out, _tri(route))
-            a, ns = ps.addr[family], ps.seg[family][3]
-            if nat.subnet_id != s.subnet:
-                out = _conj(out, own)
-                out = _conj(out, self._leg(nat.subnet_id, False, family, ns, a))
-                out = _conj(out, self._return_leg(nat.subnet_id, True, family, ns, a, s.client_kind))
-            out = _conj(out, self._leg(nat.subnet_id, True, family, nd, b))
-            return _conj(out, self._return_leg(nat.subnet_id, False, family, nd, b, "nat"))
-        return _TV_NONE
+                route = Tri.DENY
+        r = c(r, self.res.of_tri(route))
+        # Legs: source subnet -> NAT subnet (when they differ), NAT subnet -> internet, and the replies.
+        a, ns = ps.addr[family], ps.seg[family][1]
+        if nat.subnet_id != s.subnet:
+            r = c(r, own)
+            r = c(r, self.leg(nat.subnet_id, False, family, ns, a))
+            r = c(r, self.return_leg(nat.subnet_id, True, family, ns, a, s.client_kind))
+        r = c(r, self.leg(nat.subnet_id, True, family, nd, b))
+        return c(r, self.return_leg(nat.subnet_id, False, family, nd, b, "nat"))
 
 
 # ---- classes of placements --------------------------------------------------------------------------
 
 
-def _class_key(p: Placement, m: _Matrix) -> tuple[object, ...]:
-    base = (
-        p.kind,
-        p.vpc_id,
-        p.subnet_id,
-        p.region,
-        tuple(sorted(set(p.group_ids))),
-        bool(p.public_ips) or p.public,
-        p.client_kind,
-        p.sg_filtered,
-    )
-    if p.kind == "interface":
-        segs = []
-        for fam in (4, 6):
-            space = p.addresses(fam)
-            segs.append(-1 if space.is_empty else m.segs["all"][fam].index(space.points.intervals[0][0]))
-        return (*base, *segs)
-    return (*base, p.addresses4, p.addresses6)
-
-
-@dataclass
 class _Side:
-    """The endpoints of one side, their placements' classes and endpoint classes."""
+    """The placements of one side (sources or destinations) grouped into classes, and the endpoints
+    of that side grouped into endpoint classes (endpoints whose placements fall in the same classes)."""
 
-    endpoints: list[Endpoint]
-    classes_of: list[tuple[int, ...]]  # endpoint index -> sorted class indices
-    groups: dict[tuple[int, ...], list[int]]  # class tuple -> endpoint indices (an "endpoint class")
-
-
-class _Builder:
-    """Assigns placements to classes and classes to points."""
-
-    def __init__(self, m: _Matrix) -> None:
+    def __init__(self, m: _Matrix, role: str, endpoints: list[Endpoint]) -> None:
         self.m = m
+        self.role = role
+        self.endpoints = endpoints
         self.classes: list[_Class] = []
         self.points: list[_Point] = []
         self._by_key: dict[tuple[object, ...], _Class] = {}
-        self.class_of_placement: dict[str, int] = {}
+        self.class_of: dict[str, int] = {}
+        self.groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for i, e in enumerate(endpoints):
+            key = tuple(sorted({self._add(p) for p in e.placements}))
+            if key:
+                self.groups[key].append(i)
 
-    def add(self, p: Placement) -> int:
-        known = self.class_of_placement.get(p.id)
+    def _key(self, p: Placement) -> tuple[object, ...]:
+        base = (
+            p.kind,
+            p.vpc_id,
+            p.subnet_id,
+            p.region,
+            tuple(sorted(set(p.group_ids))),
+            bool(p.public_ips) or p.public,
+            p.client_kind if self.role == "src" else None,  # only the client's ephemeral range matters
+            p.sg_filtered,
+        )
+        if p.kind == "interface":
+            segs = [
+                None if p.addresses(f).is_empty else self.m.seg_ids(self.role, f, p.addresses(f).points.intervals[0][0])
+                for f in (4, 6)
+            ]
+            return (*base, *segs)
+        return (*base, p.addresses4, p.addresses6)
+
+    def _add(self, p: Placement) -> int:
+        known = self.class_of.get(p.id)
         if known is not None:
             return known
-        key = _class_key(p, self.m)
+        key = self._key(p)
         c = self._by_key.get(key)
         if c is None:
             c = _Class(
@@ -883,184 +904,160 @@ class _Builder:
                 sg_filtered=p.sg_filtered,
                 interface=p.kind == "interface",
             )
+            if c.sg_filtered and c.kind in _PRIVATE_KINDS:
+                c.pid = self.m.profile(c.groups, Direction.EGRESS if self.role == "src" else Direction.INGRESS)
             self._by_key[key] = c
             self.classes.append(c)
-            self._points(c, p)
-        self.class_of_placement[p.id] = c.idx
+            self._make_points(c, p)
+        self.class_of[p.id] = c.idx
         return c.idx
 
-    def _points(self, c: _Class, p: Placement) -> None:
+    def _make_points(self, c: _Class, p: Placement) -> None:
         m = self.m
         if c.interface:
-            addr: dict[int, int] = {}
-            seg: dict[int, tuple[int, int, int, int]] = {}
-            for fam in (4, 6):
-                space = p.addresses(fam)
-                if not space.is_empty:
-                    a = space.points.intervals[0][0]
-                    addr[fam] = m.segs["all"][fam].bounds[m.segs["all"][fam].index(a)]
-                    seg[fam] = m.seg_ids(fam, addr[fam])
-            self._new_point(c, addr, seg)
+            addr = {f: p.addresses(f).points.intervals[0][0] for f in (4, 6) if not p.addresses(f).is_empty}
+            self._point(c, addr)
             return
+        cuts = m.segs[self.role]
         for fam in (4, 6):
             for lo, hi in p.addresses(fam).points.intervals:
-                for start in m.segs["all"][fam].split(lo, hi):
-                    self._new_point(c, {fam: start}, {fam: m.seg_ids(fam, start)})
+                for start in cuts[fam].split(lo, hi):
+                    self._point(c, {fam: start})
 
-    def _new_point(self, c: _Class, addr: dict[int, int], seg: dict[int, tuple[int, int, int, int]]) -> None:
-        pt = _Point(len(self.points), c, addr, seg)
+    def _point(self, c: _Class, addr: dict[int, int]) -> None:
+        pt = _Point(len(self.points), c, addr, {f: self.m.seg_ids(self.role, f, a) for f, a in addr.items()})
         self.points.append(pt)
         c.points.append(pt)
-
-    def side(self, endpoints: list[Endpoint]) -> _Side:
-        classes_of: list[tuple[int, ...]] = []
-        groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
-        for i, e in enumerate(endpoints):
-            cls = tuple(sorted({self.add(p) for p in e.placements}))
-            classes_of.append(cls)
-            if cls:
-                groups[cls].append(i)
-        return _Side(endpoints, classes_of, dict(groups))
+        for f in addr:
+            c.per_family[f] = c.per_family.get(f, 0) + 1
 
 
 def _pair_count(cs: _Class, cd: _Class) -> int:
     """How many pairs one placement of ``cs`` and one of ``cd`` make (semantics.md, range placements)."""
     if cs.interface and cd.interface:
         return 1
-    n = 0
-    for fam in (4, 6):
-        a = sum(1 for p in cs.points if fam in p.addr)
-        b = sum(1 for p in cd.points if fam in p.addr)
-        n += a * b
+    n = sum(k * cd.per_family.get(f, 0) for f, k in cs.per_family.items())
     return n or 1
 
 
-def _combine(x: _TV, y: _TV) -> _TV:
-    """Two families of one interface pair: the best counts (a client uses whichever works)."""
-    a = x[0] | y[0]
-    return a, (x[1] | y[1]) - a
-
-
 class _Join:
-    """Destination-major join of points: for each destination point, the sources that can reach it."""
+    """Destination-major join: for each destination point, the source points its ingress rules admit,
+    bucketed by everything else that matters about them and evaluated once per bucket."""
 
-    def __init__(self, m: _Matrix, b: _Builder, src_classes: set[int]) -> None:
+    def __init__(self, m: _Matrix, src: _Side, pairs: _Pairs) -> None:
         self.m = m
-        self.b = b
-        # Source points of the source side, per family, sorted by address; and by group carried.
-        self.src_points = [p for c in sorted(src_classes) for p in b.classes[c].points]
-        self.by_addr: dict[int, tuple[list[int], list[_Point]]] = {}
+        self.src = src
+        self.pairs = pairs
+        self.by_addr: dict[int, tuple[list[int], list[_Point], list[int]]] = {}
+        self.pos: dict[int, dict[int, int]] = {}
+        buckets: dict[tuple[object, ...], int] = {}
         for fam in (4, 6):
-            pts = sorted((p for p in self.src_points if fam in p.addr), key=lambda p: p.addr[fam])
-            self.by_addr[fam] = ([p.addr[fam] for p in pts], pts)
+            pts = sorted((p for p in src.points if fam in p.addr), key=lambda p: p.addr[fam])
+            lam = []
+            for p in pts:
+                c = p.cls
+                key = (c.pid, c.kind, c.vpc, c.subnet, c.region, c.public, c.client_kind, c.sg_filtered, p.seg[fam][1])
+                lam.append(buckets.setdefault(key, len(buckets)))
+            self.by_addr[fam] = ([p.addr[fam] for p in pts], pts, lam)
+            self.pos[fam] = {p.idx: i for i, p in enumerate(pts)}
         self.by_group: dict[str, list[_Point]] = defaultdict(list)
-        for p in self.src_points:
+        for p in src.points:
             if p.cls.kind in _PRIVATE_KINDS:
                 for g in p.cls.groups:
                     self.by_group[g].append(p)
-        self._bucket: dict[int, tuple[object, ...]] = {}
 
-    def bucket(self, p: _Point, family: int) -> tuple[object, ...]:
-        """What about a source matters besides the ingress rules it matches."""
-        key = p.idx * 2 + (family == 6)
-        hit = self._bucket.get(key)
-        if hit is None:
-            c = p.cls
-            eg = self.m.profile(c.groups, Direction.EGRESS) if c.sg_filtered else -1
-            hit = (
-                eg,
-                c.kind,
-                c.vpc,
-                c.subnet,
-                c.region,
-                c.public,
-                c.client_kind,
-                c.sg_filtered,
-                p.seg[family][3],
-            )
-            self._bucket[key] = hit
-        return hit
-
-    def sources_for(self, pd: _Point, family: int) -> dict[int, int]:
-        """Source point index -> result id (non-empty results only) for one destination point."""
+    def _runs(self, pd: _Point, family: int) -> tuple[list[tuple[int, int, int]], dict[int, int]]:
+        """Runs of source positions (first, end, mask of matched CIDR peers), and the extra bits of
+        the positions that carry a referenced group. A source outside every run reaches nothing."""
         m = self.m
         d = pd.cls
-        masks: dict[int, int] = {}
-        pts: dict[int, _Point] = {}
-        filtered = d.kind in _PRIVATE_KINDS and d.sg_filtered
-        everyone = not filtered
-        if filtered:
-            prof = m.profile_list[m.profile(d.groups, Direction.INGRESS)]
-            everyone = prof.missing or bool(prof.pl_unknown)
-        if everyone:
-            for p in self.by_addr[family][1]:
-                masks[p.idx] = 0
-                pts[p.idx] = p
-        if filtered:
-            # The ingress rules a source matches decide its ingress result: one bit per rule peer.
-            starts, ordered = self.by_addr[family]
-            bit = 1
-            for fam, lo, hi, _ in prof.cidrs:
-                if fam == family:
-                    for p in ordered[bisect.bisect_left(starts, lo) : bisect.bisect_right(starts, hi)]:
-                        masks[p.idx] = masks.get(p.idx, 0) | bit
-                        pts[p.idx] = p
-                bit <<= 1
-            for g, _ in (*prof.refs, *prof.foreign):
-                for p in self.by_group.get(g, ()):
-                    if family in p.addr:
-                        masks[p.idx] = masks.get(p.idx, 0) | bit
-                        pts[p.idx] = p
-                bit <<= 1
+        n = len(self.by_addr[family][1])
+        if not (d.kind in _PRIVATE_KINDS and d.sg_filtered):
+            return [(0, n, 0)], {}
+        starts = self.by_addr[family][0]
+        prof = m.profile_list[d.pid]
+        events: list[tuple[int, int]] = []
+        bit = 1
+        for fam, lo, hi, _ in prof.cidrs:
+            if fam == family:
+                a, b = bisect.bisect_left(starts, lo), bisect.bisect_right(starts, hi)
+                if a < b:
+                    events += ((a, bit), (b, bit))
+            bit <<= 1
+        extra: dict[int, int] = {}
+        pos = self.pos[family]
+        for g, _ in (*prof.refs, *prof.foreign):
+            for p in self.by_group.get(g, ()):
+                i = pos.get(p.idx)
+                if i is not None:
+                    extra[i] = extra.get(i, 0) | bit
+            bit <<= 1
+        everyone = prof.missing or bool(prof.pl_unknown)
+        events.sort()
+        runs: list[tuple[int, int, int]] = []
+        mask, last = 0, 0
+        for at, flip in events:
+            if at > last and (mask or everyone):
+                runs.append((last, at, mask))
+            mask ^= flip
+            last = at
+        if last < n and everyone:
+            runs.append((last, n, 0))
+        return runs, extra
+
+    def sources_for(self, pd: _Point, family: int, single: dict[int, int], multi: list[tuple[int, int]]) -> None:
+        """Record what every source reaches of ``pd``: interface source classes in ``single`` (class ->
+        result, families combined), range pieces in ``multi`` as (class, result)."""
+        _, pts, lam = self.by_addr[family]
+        runs, extra = self._runs(pd, family)
+        done: dict[tuple[int, int], int] = {}
+        evaluate = self.m.evaluate
+        best = self.m.res.best
+        # Referenced-group members outside every CIDR run are runs of their own.
+        covered = [i for a, b, _ in runs for i in extra if a <= i < b] if extra else []
+        alone = [(i, i + 1, 0) for i in sorted(set(extra) - set(covered))]
+        for a, b, mask in (*runs, *alone):
+            for i in range(a, b):
+                mm = mask | extra[i] if extra and i in extra else mask
+                key = (lam[i], mm)
+                r = done.get(key)
+                if r is None:
+                    r = done[key] = evaluate(pts[i], pd, family, mm)
+                if r:
+                    c = pts[i].cls
+                    if c.interface:
+                        prev = single.get(c.idx)
+                        single[c.idx] = r if prev is None else best(prev, r)
+                    else:
+                        multi.append((c.idx, r))
+
+    def class_results(self, cd: _Class) -> dict[int, int]:
+        """Source class -> class-pair result id (see `_Pairs`) for one destination class."""
         out: dict[int, int] = {}
-        done: dict[tuple[object, ...], int] = {}
-        for idx, mask in masks.items():
-            p = pts[idx]
-            key = (self.bucket(p, family), mask)
-            r = done.get(key)
-            if r is None:
-                r = done[key] = m.evaluate(p, pd, family)
-            if r:
-                out[idx] = r
+        if cd.interface:
+            (pd,) = cd.points
+            single: dict[int, int] = {}
+            multi: list[tuple[int, int]] = []
+            for fam in pd.addr:
+                self.sources_for(pd, fam, single, multi)
+            for cs, r in single.items():
+                out[cs] = self.pairs.single(r)
+            pieces = multi
+        else:
+            pieces = []
+            for pd in cd.points:
+                (fam,) = pd.addr
+                single = {}
+                self.sources_for(pd, fam, single, pieces)
+                pieces += single.items()
+        if pieces:
+            grouped: dict[int, list[int]] = defaultdict(list)
+            for cs, r in pieces:
+                grouped[cs].append(r)
+            for cs, rs in grouped.items():
+                complete = len(rs) == _pair_count(self.src.classes[cs], cd)
+                out[cs] = self.pairs.cpr(frozenset(rs), complete)
         return out
-
-
-@dataclass
-class _ClassResult:
-    rids: set[int]
-    nonempty: int
-
-
-def _class_results(m: _Matrix, b: _Builder, join: _Join, cd: _Class) -> dict[int, _ClassResult]:
-    """Source class -> the result ids of its pairs with one destination class, and how many are non-empty."""
-    out: dict[int, _ClassResult] = {}
-    if cd.interface:
-        (pd,) = cd.points
-        per_source: dict[int, _TV] = {}
-        for fam in pd.addr:
-            for sidx, r in join.sources_for(pd, fam).items():
-                ps = b.points[sidx]
-                if ps.cls.interface:
-                    prev = per_source.get(sidx)
-                    per_source[sidx] = m.results[r] if prev is None else _combine(prev, m.results[r])
-                else:
-                    cr = out.setdefault(ps.cls.idx, _ClassResult(set(), 0))
-                    cr.rids.add(r)
-                    cr.nonempty += 1
-        for sidx, tv in per_source.items():
-            ps = b.points[sidx]
-            cr = out.setdefault(ps.cls.idx, _ClassResult(set(), 0))
-            cr.rids.add(m.rid(tv))
-            cr.nonempty += 1
-        return out
-    for pd in cd.points:
-        (fam,) = pd.addr
-        for sidx, r in join.sources_for(pd, fam).items():
-            ps = b.points[sidx]
-            cr = out.setdefault(ps.cls.idx, _ClassResult(set(), 0))
-            cr.rids.add(r)
-            cr.nonempty += 1
-    return out
 
 
 class _Aggregate(NamedTuple):
@@ -1069,17 +1066,153 @@ class _Aggregate(NamedTuple):
     unknown: Traffic
 
 
-def _aggregate(m: _Matrix, rids: frozenset[int], complete: bool) -> _Aggregate:
-    every: Traffic | None = None
-    some: list[Traffic] = []
-    unknown: list[Traffic] = []
-    for r in rids:
-        a, u = m.results[r]
-        every = a if every is None else every & a
-        some.append(a)
-        unknown.append(u)
-    s = Traffic.union(some)
-    return _Aggregate(every if complete and every is not None else _NONE, s, Traffic.union(unknown) - s)
+class _Pairs:
+    """Class-pair results, interned: a set of result ids and whether every pair of the two classes
+    has a non-empty result (only then can some traffic be reachable for every pair)."""
+
+    def __init__(self, m: _Matrix) -> None:
+        self.m = m
+        self.items: list[tuple[frozenset[int], bool]] = []
+        self._ids: dict[tuple[frozenset[int], bool], int] = {}
+        self._single: dict[int, int] = {}
+        self._agg: dict[tuple[frozenset[int], bool], _Aggregate] = {}
+        self._agg_one: dict[int, _Aggregate] = {}
+
+    def cpr(self, rids: frozenset[int], complete: bool) -> int:
+        key = (rids, complete)
+        i = self._ids.get(key)
+        if i is None:
+            i = self._ids[key] = len(self.items)
+            self.items.append(key)
+        return i
+
+    def single(self, rid: int) -> int:
+        i = self._single.get(rid)
+        if i is None:
+            i = self._single[rid] = self.cpr(frozenset((rid,)), True)
+        return i
+
+    def aggregate(self, rids: frozenset[int], complete: bool) -> _Aggregate:
+        """Every pair / some pair / unknown traffic of an endpoint pair from its results."""
+        hit = self._agg.get((rids, complete))
+        if hit is None:
+            tvs = [self.m.res.tv[r] for r in rids]
+            some = Traffic.union(a for a, _ in tvs)
+            every = _NONE
+            if complete:
+                every = tvs[0][0]
+                for a, _ in tvs[1:]:
+                    every = every & a
+            hit = self._agg[(rids, complete)] = _Aggregate(every, some, Traffic.union(u for _, u in tvs) - some)
+        return hit
+
+    def of_one(self, cpr: int) -> _Aggregate:
+        hit = self._agg_one.get(cpr)
+        if hit is None:
+            hit = self._agg_one[cpr] = self.aggregate(*self.items[cpr])
+        return hit
+
+    def of_many(self, cprs: Iterable[int], expected: int) -> _Aggregate:
+        rids: set[int] = set()
+        full = 0
+        for c in cprs:
+            r, complete = self.items[c]
+            rids |= r
+            full += complete
+        return self.aggregate(frozenset(rids), full == expected)
+
+
+def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list[list[tuple[int, _Aggregate]]]:
+    """Per source endpoint index: (destination index, traffic) of every pair with some flow, sorted."""
+    m = _Matrix(engine)
+    m.finish_segments(p for e in (*srcs, *dsts) for p in e.placements)
+    src = _Side(m, "src", srcs)
+    dst = _Side(m, "dst", dsts)
+    pairs = _Pairs(m)
+    join = _Join(m, src, pairs)
+
+    src_keys_of_class: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    for key in src.groups:
+        for c in key:
+            src_keys_of_class[c].append(key)
+    results: dict[int, dict[int, int]] = {}
+
+    def results_for(cd: int) -> dict[int, int]:
+        hit = results.get(cd)
+        if hit is None:
+            hit = results[cd] = join.class_results(dst.classes[cd])
+        return hit
+
+    # Endpoint pairs that share a placement are judged one by one (a placement never pairs with itself).
+    shared = _shared_pairs(srcs, dsts)
+    out: list[list[tuple[int, _Aggregate]]] = [[] for _ in srcs]
+    src_groups = src.groups
+
+    def emit(skey: tuple[int, ...], d_members: list[int], agg: _Aggregate) -> None:
+        if not (agg.some or agg.unknown):
+            return
+        for i in src_groups[skey]:
+            excluded = shared.get(i)
+            row = out[i]
+            if excluded is None:
+                row.extend((j, agg) for j in d_members)
+            else:
+                row.extend((j, agg) for j in d_members if j not in excluded)
+
+    for dkey, d_members in dst.groups.items():
+        if len(dkey) == 1:
+            many: dict[tuple[int, ...], list[int]] = defaultdict(list)
+            for cs, cpr in results_for(dkey[0]).items():
+                for skey in src_keys_of_class.get(cs, ()):
+                    if len(skey) == 1:
+                        emit(skey, d_members, pairs.of_one(cpr))
+                    else:
+                        many[skey].append(cpr)
+            for skey, cprs in many.items():
+                emit(skey, d_members, pairs.of_many(cprs, len(skey)))
+            continue
+        acc: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        for cd in dkey:
+            for cs, cpr in results_for(cd).items():
+                for skey in src_keys_of_class.get(cs, ()):
+                    acc[skey].append(cpr)
+        for skey, cprs in acc.items():
+            emit(skey, d_members, pairs.of_many(cprs, len(skey) * len(dkey)))
+
+    for i, js in shared.items():
+        for j in js:
+            if srcs[i].selector == dsts[j].selector:
+                continue
+            combos = {
+                (src.class_of[s.id], dst.class_of[d.id])
+                for s in srcs[i].placements
+                for d in dsts[j].placements
+                if s.id != d.id
+            }
+            cprs = [c for c in (results_for(cd).get(cs) for cs, cd in combos) if c is not None]
+            if cprs:
+                agg = pairs.of_many(cprs, len(combos))
+                if agg.some or agg.unknown:
+                    out[i].append((j, agg))
+    for row in out:
+        row.sort(key=lambda t: t[0])
+    return out
+
+
+def _shared_pairs(srcs: list[Endpoint], dsts: list[Endpoint]) -> dict[int, set[int]]:
+    """Source index -> destination indices of the endpoints it shares a placement with."""
+    by_placement: dict[str, list[int]] = defaultdict(list)
+    for j, e in enumerate(dsts):
+        for p in e.placements:
+            by_placement[p.id].append(j)
+    out: dict[int, set[int]] = defaultdict(set)
+    for i, e in enumerate(srcs):
+        for p in e.placements:
+            out[i].update(by_placement.get(p.id, ()))
+    return {i: js for i, js in out.items() if js}
+
+
+# ---- public entry points ----------------------------------------------------------------------------
 
 
 def compute_pair_traffic(
@@ -1091,116 +1224,10 @@ def compute_pair_traffic(
     """For every ordered endpoint pair with some flow: (every, some, unknown) traffic, sorted."""
     srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
     return [
-        PairTraffic(srcs[i].selector, dsts[j].selector, *agg) for i, j, agg in _compute(engine, srcs, dsts)
+        PairTraffic(srcs[i].selector, dsts[j].selector, *agg)
+        for i, row in enumerate(_compute(engine, srcs, dsts))
+        for j, agg in row
     ]
-
-
-def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list[tuple[int, int, _Aggregate]]:
-    m = _Matrix(engine)
-    m.finish_segments(p for e in (*srcs, *dsts) for p in e.placements)
-    b = _Builder(m)
-    src_side = b.side(srcs)
-    dst_side = b.side(dsts)
-    join = _Join(m, b, {c for cls in src_side.classes_of for c in cls})
-
-    # Endpoint pairs that share a placement are judged one by one (the shared placement does not pair
-    # with itself); every other pair follows from its endpoint classes.
-    shared = _shared_pairs(srcs, dsts)
-    src_groups_of_class: dict[int, list[tuple[int, ...]]] = defaultdict(list)
-    for key in src_side.groups:
-        for c in key:
-            src_groups_of_class[c].append(key)
-
-    class_results: dict[int, dict[int, _ClassResult]] = {}
-
-    def results_for(cd: int) -> dict[int, _ClassResult]:
-        hit = class_results.get(cd)
-        if hit is None:
-            hit = class_results[cd] = _class_results(m, b, join, b.classes[cd])
-        return hit
-
-    aggregates: dict[tuple[frozenset[int], bool], _Aggregate] = {}
-
-    def aggregate(rids: frozenset[int], complete: bool) -> _Aggregate:
-        key = (rids, complete)
-        hit = aggregates.get(key)
-        if hit is None:
-            hit = aggregates[key] = _aggregate(m, rids, complete)
-        return hit
-
-    out: list[tuple[int, int, _Aggregate]] = []
-    for dkey, d_members in dst_side.groups.items():
-        acc: dict[tuple[int, ...], tuple[set[int], list[int]]] = {}
-        for cd in dkey:
-            cdc = b.classes[cd]
-            for cs, cr in results_for(cd).items():
-                full = cr.nonempty == _pair_count(b.classes[cs], cdc)
-                for skey in src_groups_of_class.get(cs, ()):
-                    entry = acc.get(skey)
-                    if entry is None:
-                        entry = acc[skey] = (set(), [0])
-                    entry[0].update(cr.rids)
-                    if full:
-                        entry[1][0] += 1
-        for skey, (rids, full_count) in acc.items():
-            complete = full_count[0] == len(skey) * len(dkey)
-            agg = aggregate(frozenset(rids), complete)
-            if not (agg.some or agg.unknown):
-                continue
-            for i in src_side.groups[skey]:
-                for j in d_members:
-                    if (i, j) not in shared and srcs[i].selector != dsts[j].selector:
-                        out.append((i, j, agg))
-    for i, j in shared:
-        if srcs[i].selector == dsts[j].selector:
-            continue
-        agg = _exact_pair(m, b, srcs[i], dsts[j], results_for, aggregate)
-        if agg is not None and (agg.some or agg.unknown):
-            out.append((i, j, agg))
-    out.sort(key=lambda t: (t[0], t[1]))
-    return out
-
-
-def _shared_pairs(srcs: list[Endpoint], dsts: list[Endpoint]) -> set[tuple[int, int]]:
-    by_placement: dict[str, list[int]] = defaultdict(list)
-    for j, e in enumerate(dsts):
-        for p in e.placements:
-            by_placement[p.id].append(j)
-    out: set[tuple[int, int]] = set()
-    for i, e in enumerate(srcs):
-        for p in e.placements:
-            for j in by_placement.get(p.id, ()):
-                out.add((i, j))
-    return out
-
-
-def _exact_pair(
-    m: _Matrix,
-    b: _Builder,
-    src: Endpoint,
-    dst: Endpoint,
-    results_for: object,
-    aggregate: object,
-) -> _Aggregate | None:
-    """One endpoint pair whose endpoints share placements: only the class combinations of distinct
-    placements count."""
-    combos: set[tuple[int, int]] = set()
-    for s in src.placements:
-        for d in dst.placements:
-            if s.id != d.id:
-                combos.add((b.class_of_placement[s.id], b.class_of_placement[d.id]))
-    if not combos:
-        return None
-    rids: set[int] = set()
-    full = 0
-    for cs, cd in combos:
-        cr = results_for(cd).get(cs)  # type: ignore[operator]
-        if cr is None:
-            continue
-        rids.update(cr.rids)
-        if cr.nonempty == _pair_count(b.classes[cs], b.classes[cd]):
-            full += 1
-    return aggregate(frozenset(rids), full == len(combos))  # type: ignore[operator, no-any-return]
 
 
 def compute_matrix_rows(
@@ -1209,16 +1236,18 @@ def compute_matrix_rows(
     destinations: Sequence[Endpoint] | None = None,
     include_internet: bool = True,
 ) -> list[MatrixRow]:
-    """Every flow reachable or possibly reachable for some pair, with its verdict, sorted."""
+    """Every flow that some pair reaches or might reach, with its verdict, sorted."""
     srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
     templates: dict[int, list[tuple[str, str, RowVerdict]]] = {}
     out: list[MatrixRow] = []
-    for i, j, agg in _compute(engine, srcs, dsts):
-        t = templates.get(id(agg))
-        if t is None:
-            t = templates[id(agg)] = row_entries(*agg)
-        s, d = srcs[i].selector, dsts[j].selector
-        out.extend(MatrixRow(s, d, pr, po, v) for pr, po, v in t)
+    for i, row in enumerate(_compute(engine, srcs, dsts)):
+        s = srcs[i].selector
+        for j, agg in row:
+            t = templates.get(id(agg))
+            if t is None:
+                t = templates[id(agg)] = row_entries(*agg)
+            d = dsts[j].selector
+            out.extend(MatrixRow(s, d, pr, po, v) for pr, po, v in t)
     return out
 
 
@@ -1228,18 +1257,20 @@ def compute_matrix(
     destinations: Sequence[Endpoint] | None = None,
     include_internet: bool = True,
 ) -> list[Flow]:
-    """Every allowed flow between endpoints (DESIGN.md section 6), sorted and merged.
+    """Every allowed flow between endpoints (DESIGN.md section 6), sorted, ports merged.
 
-    A flow is listed when at least one pair of the two endpoints reaches it (the verdict is
-    ``reachable`` or ``partial``); see `compute_matrix_rows` for the verdict of each row.
+    A flow is listed when at least one pair of the two endpoints reaches it (``reachable`` or
+    ``partial``); `compute_matrix_rows` gives each row's verdict.
     """
     srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
     templates: dict[int, list[MatrixEntry]] = {}
     out: list[Flow] = []
-    for i, j, agg in _compute(engine, srcs, dsts):
-        t = templates.get(id(agg))
-        if t is None:
-            t = templates[id(agg)] = sorted(agg.some.matrix_entries(), key=_entry_key)
-        s, d = srcs[i].selector, dsts[j].selector
-        out.extend(Flow(source=s, destination=d, protocol=e.protocol, ports=e.ports) for e in t)
+    for i, row in enumerate(_compute(engine, srcs, dsts)):
+        s = srcs[i].selector
+        for j, agg in row:
+            t = templates.get(id(agg))
+            if t is None:
+                t = templates[id(agg)] = sorted(agg.some.matrix_entries(), key=_entry_key)
+            d = dsts[j].selector
+            out.extend(Flow(source=s, destination=d, protocol=e.protocol, ports=e.ports) for e in t)
     return out

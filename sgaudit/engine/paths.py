@@ -231,14 +231,24 @@ class PathBuilder:
         notes: list[str] = [*src.notes, *dst.notes]
         for s in s_pl:
             for d in d_pl:
-                if (s.is_external and d.is_external) or s.id == d.id:
+                if s.id == d.id:
+                    continue
+                if s.is_external and d.is_external:
+                    reason = "both ends are outside every VPC: no AWS network lies between them"
+                    pairs.append(
+                        PairEval(
+                            PairResult(source=s.id, destination=d.id, verdict="blocked", reason=reason), []
+                        )
+                    )
                     continue
                 pairs.extend(self.pair(s, d, q))
         if not pairs:
-            notes.append("no pair of placements to judge (both ends outside every VPC, or no placements)")
+            notes.append("no pair of placements to judge (an endpoint has no placements)")
         verdict = combine(p.result.verdict for p in pairs)
         blockers, unknowns, hints = self._issues(pairs)
         for p in pairs:
+            if not p.evals and p.result.verdict == "blocked":
+                notes.append(p.result.reason)
             for e in p.evals:
                 notes.extend(e.notes)
                 if p.result.verdict == "reachable" and e.result is not Tri.ALLOW:
@@ -322,7 +332,10 @@ class PathBuilder:
         some = Traffic.NONE
         for s in src.placements:
             for d in dst.placements:
-                if (s.is_external and d.is_external) or s.id == d.id:
+                if s.id == d.id:
+                    continue
+                if s.is_external and d.is_external:
+                    every = Traffic.NONE
                     continue
                 per_family: list[list[Traffic]] = []
                 skey, dkey = class_key(s), class_key(d)

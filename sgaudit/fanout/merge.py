@@ -272,15 +272,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         summary = merge_and_report(event, os.environ)
     except SgauditError as exc:
         log.error(str(exc), extra={"error": type(exc).__name__})
-        run = event.get("run")
-        ref = RunRef.model_validate(run) if isinstance(run, dict) and _valid_run(run) else None
-        return error_summary(exc, ref).model_dump(mode="json")
+        return error_summary(exc, _run_of(event)).model_dump(mode="json")
     return summary.model_dump(mode="json")
 
 
-def _valid_run(run: dict[str, Any]) -> bool:
+def _run_of(event: Mapping[str, Any]) -> RunRef | None:
+    # For the error summary only: the run's id and date when the event has a valid one.
     try:
-        RunRef.model_validate(run)
+        return RunRef.model_validate(event.get("run"))
     except ValidationError:
-        return False
-    return True
+        return None

@@ -312,7 +312,8 @@ def report_run(
     write_all(run.latest_key)
 
     report_uri = f"s3://{run.bucket}/{run.report_key('report.html')}"
-    state = "complete" if report.snapshot.complete else "INCOMPLETE"
+    failed = sum(1 for s in report.snapshot.scopes if s.errors)
+    state = "complete" if report.snapshot.complete else f"INCOMPLETE ({failed} scope(s) with failures)"
     summary = RunSummary(
         status="ok",
         exit_code=outcome.exit_code,

@@ -117,9 +117,9 @@ class RunSettings(_Frozen):
     def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if value == (ALL_REGIONS,):
             return value
-        for region in value:
-            if not _REGION.match(region):
-                raise ValueError(f"{region!r} is not an AWS region name (or use 'all' alone)")
+        if not all(_REGION.match(region) for region in value):
+            # The value is not echoed: it may come from the environment (see the module docstring).
+            raise ValueError("expected AWS region names such as eu-west-1 (or 'all' alone)")
         return tuple(dict.fromkeys(value))
 
     @field_validator("accounts")

@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sgaudit.errors import CollectionError, ConfigError, SgauditError
 from sgaudit.fanout.jsonlog import configure_logging
@@ -71,7 +71,7 @@ def resolve_roles(settings: RunSettings, session: boto3.Session, home_region: st
         for arn in settings.role_arns:
             match = _ROLE_ACCOUNT.match(arn)
             if match is None:  # the settings validator already checked the shape
-                raise ConfigError(f"role_arns: {arn} is not an IAM role ARN")
+                raise ConfigError("role_arns: expected IAM role ARNs, arn:aws:iam::ACCOUNT:role/NAME")
             roles.setdefault(match.group(1), arn)
     else:
         if settings.from_organization:
@@ -130,7 +130,7 @@ class TargetsResult(BaseModel):
 class _TargetsEvent(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    settings: dict[str, Any] = {}
+    settings: dict[str, Any] = Field(default_factory=dict, description="the execution's input")
     run_id: str
     started_at: datetime
 

@@ -59,7 +59,9 @@ class FargateRds:
         self.service = self.b.fargate_service(
             cluster="prod", name="api", subnets=[self.app_a, self.app_b], groups=[self.task_sg], tasks=tasks
         )
-        self.db = self.b.rds_instance("prod-db", subnets=[self.db_a, self.db_b], groups=[self.db_sg], port=5432)
+        self.db = self.b.rds_instance(
+            "prod-db", subnets=[self.db_a, self.db_b], groups=[self.db_sg], port=5432
+        )
         return self
 
 

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from lambda_estate import REGION
 from moto import mock_aws
 from moto.core.responses import ActionResult
 from moto.ec2.models.security_groups import SecurityGroupBackend
 from moto.ec2.responses import EC2Response
 from moto.moto_api import state_manager
-
-from lambda_estate import REGION
 
 
 def _describe_stale_security_groups(self: EC2Response) -> ActionResult:

@@ -73,7 +73,9 @@ def build_estate(session: boto3.Session) -> Estate:
     web_sg, app_sg, db_sg = group("web"), group("app"), group("db")
     ec2.authorize_security_group_ingress(
         GroupId=web_sg,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
     )
     # The service may only call out on 443: its half of the database flow is missing.
     ec2.revoke_security_group_egress(
@@ -81,7 +83,9 @@ def build_estate(session: boto3.Session) -> Estate:
     )
     ec2.authorize_security_group_egress(
         GroupId=app_sg,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+        ],
     )
     ec2.authorize_security_group_ingress(
         GroupId=db_sg,
@@ -193,7 +197,9 @@ def make_outbox() -> Outbox:
     topic_arn = sns.create_topic(Name="sgaudit-alerts")["TopicArn"]
     sqs = boto3.client("sqs", region_name=REGION)
     queue_url = sqs.create_queue(QueueName="alerts")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     return Outbox(topic_arn=topic_arn, queue_url=queue_url)
 
@@ -236,12 +242,15 @@ def add_everything_else(session: boto3.Session, estate: Estate) -> None:
     lb_arn = elb.create_load_balancer(
         Name="web", Subnets=[estate.public_subnet, estate.private_subnet], SecurityGroups=[estate.web_sg]
     )["LoadBalancers"][0]["LoadBalancerArn"]
-    tg_arn = elb.create_target_group(Name="api", Protocol="HTTP", Port=8080, VpcId=estate.vpc_id, TargetType="ip")[
-        "TargetGroups"
-    ][0]["TargetGroupArn"]
+    tg_arn = elb.create_target_group(
+        Name="api", Protocol="HTTP", Port=8080, VpcId=estate.vpc_id, TargetType="ip"
+    )["TargetGroups"][0]["TargetGroupArn"]
     elb.register_targets(TargetGroupArn=tg_arn, Targets=[{"Id": "10.20.2.10", "Port": 8080}])
     elb.create_listener(
-        LoadBalancerArn=lb_arn, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}]
+        LoadBalancerArn=lb_arn,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}],
     )
     document = json.dumps({"instanceId": estate.instance_id, "region": REGION, "accountId": ACCOUNT})
     session.client("ecs").register_container_instance(cluster="prod", instanceIdentityDocument=document)

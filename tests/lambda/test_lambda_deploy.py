@@ -20,6 +20,7 @@ from cfnlint.decode.cfn_yaml import load as load_cfn_yaml
 from sgaudit.fanout.child import ChildEvent
 from sgaudit.fanout.merge import MergeEvent
 from sgaudit.fanout.report import RunSummary
+from sgaudit.fanout.settings import ENV_PREFIX, RunSettings
 from sgaudit.fanout.targets import TargetsResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,9 @@ PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
 
 
 def cfn_lint() -> str:
-    found = shutil.which("cfn-lint", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    found = shutil.which(
+        "cfn-lint", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    )
     assert found, "cfn-lint is a test dependency (pyproject's test extra)"
     return found
 
@@ -47,13 +50,18 @@ def _definition() -> dict[str, Any]:
 def _as_stepfunctions_template(definition: dict[str, Any]) -> str:
     # cfn-lint validates a definition embedded in AWS::StepFunctions::StateMachine (not one behind
     # SAM's DefinitionUri), so embed it with the substitutions filled in.
-    text = PLACEHOLDER.sub(lambda m: f"arn:aws:lambda:us-east-1:123456789012:function:{m.group(1)}", json.dumps(definition))
+    text = PLACEHOLDER.sub(
+        lambda m: f"arn:aws:lambda:us-east-1:123456789012:function:{m.group(1)}", json.dumps(definition)
+    )
     template = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": {
             "Machine": {
                 "Type": "AWS::StepFunctions::StateMachine",
-                "Properties": {"RoleArn": "arn:aws:iam::123456789012:role/sfn", "Definition": json.loads(text)},
+                "Properties": {
+                    "RoleArn": "arn:aws:iam::123456789012:role/sfn",
+                    "Definition": json.loads(text),
+                },
             }
         },
     }
@@ -122,7 +130,12 @@ def test_the_data_flow_matches_the_handlers_models() -> None:
     reader = states["CollectAll"]["ItemReader"]["Parameters"]
     writer = states["CollectAll"]["ResultWriter"]["Parameters"]
     selector = states["CollectAll"]["ItemSelector"]
-    for path in [*reader.values(), *writer.values(), selector["run.$"], states["Planned"]["Choices"][0]["Variable"]]:
+    for path in [
+        *reader.values(),
+        *writer.values(),
+        selector["run.$"],
+        states["Planned"]["Choices"][0]["Variable"],
+    ]:
         assert _fields(path) in planned, path
     assert set(k.removesuffix(".$") for k in selector) == set(ChildEvent.model_fields)
     report = states["Report"]["Parameters"]["Payload"]
@@ -159,7 +172,5 @@ def test_handlers_and_runtime_match_the_package() -> None:
     assert function["Runtime"] == "python3.12"
     assert function["CodeUri"] == "../build/lambda/sgaudit-lambda.zip"
     variables = function["Environment"]["Variables"]
-    from sgaudit.fanout.settings import ENV_PREFIX, RunSettings
-
     assert all(v.startswith(ENV_PREFIX) for v in variables)
     assert {v.removeprefix(ENV_PREFIX).lower() for v in variables} <= set(RunSettings.model_fields)

@@ -6,7 +6,9 @@ payloads its definition builds (``ItemSelector``, ``ResultWriter``, ``Catch``).
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -28,6 +30,7 @@ ACCOUNT_A = "111111111111"
 ACCOUNT_B = "222222222222"
 REGIONS = (REGION, "us-west-2")
 STARTED = "2025-03-04T02:00:00.000Z"
+NO_PART = "the collect step wrote no part (it failed, timed out or never ran; see the map run)"
 
 
 def role(account: str) -> str:
@@ -127,7 +130,9 @@ def test_targets_from_the_organization_skip_suspended_and_excluded_accounts(aws:
         )["CreateAccountStatus"]["AccountId"]
         for n in ("one", "two")
     ]
-    result = plan(accounts="organization", role_name="sgaudit-member", exclude_accounts=created[1], regions=REGION)
+    result = plan(
+        accounts="organization", role_name="sgaudit-member", exclude_accounts=created[1], regions=REGION
+    )
     found = {(i["account"], i["role_arn"]) for i in items(result)}
     assert (created[0], f"arn:aws:iam::{created[0]}:role/sgaudit-member") in found
     assert created[1] not in {a for a, _ in found}
@@ -189,7 +194,9 @@ def test_merged_snapshot_resolves_a_cross_account_peering_reference(aws: None, t
     assert inventory.resource_scope[estate.vpc_b].account == ACCOUNT_B
     # And B's rule naming A's group (account/sg-id across the peering) finds that group.
     (reference,) = [
-        r.peer for r in inventory.security_groups[estate.sg_b].ingress if r.peer.kind is PeerKind.SECURITY_GROUP
+        r.peer
+        for r in inventory.security_groups[estate.sg_b].ingress
+        if r.peer.kind is PeerKind.SECURITY_GROUP
     ]
     assert reference.value == estate.sg_a
     assert reference.vpc_peering_connection_id == estate.pcx
@@ -207,9 +214,7 @@ def test_a_child_that_wrote_no_part_makes_the_merged_snapshot_incomplete(aws: No
 
     assert not merged.manifest.complete
     assert len(merged.manifest.scopes) == 3
-    assert merged.manifest.errors == [
-        f"{ACCOUNT_B}/us-west-2: the collect step wrote no part (it failed, timed out or never ran; see the map run)"
-    ]
+    assert merged.manifest.errors == [f"{ACCOUNT_B}/us-west-2: {NO_PART}"]
     assert not load_inventory(merged.path).complete
 
 
@@ -219,19 +224,28 @@ def test_the_map_runs_failure_details_name_the_cause(aws: None, tmp_path: Path) 
     # What ResultWriter leaves in S3 (a manifest naming FAILED_*.json files of failed children).
     s3 = boto3.client("s3", region_name=REGION)
     base = f"{result.results_prefix}/0a1b2c"
-    cause = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 900.00 seconds"})
+    cause = json.dumps(
+        {"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 900.00 seconds"}
+    )
     s3.put_object(
         Bucket=BUCKET,
         Key=f"{base}/FAILED_0.json",
-        Body=json.dumps([{"Input": failed_input, "Error": "Sandbox.Timedout", "Cause": cause, "Status": "FAILED"}]),
+        Body=json.dumps(
+            [{"Input": failed_input, "Error": "Sandbox.Timedout", "Cause": cause, "Status": "FAILED"}]
+        ),
     )
     s3.put_object(
         Bucket=BUCKET,
         Key=f"{base}/manifest.json",
-        Body=json.dumps({"ResultFiles": {"FAILED": [{"Key": f"{base}/FAILED_0.json", "Size": 1}], "SUCCEEDED": []}}),
+        Body=json.dumps(
+            {"ResultFiles": {"FAILED": [{"Key": f"{base}/FAILED_0.json", "Size": 1}], "SUCCEEDED": []}}
+        ),
     )
     outcome = merge.MapOutcome.model_validate(
-        {"MapRunArn": "arn:aws:states:...", "ResultWriterDetails": {"Bucket": BUCKET, "Key": f"{base}/manifest.json"}}
+        {
+            "MapRunArn": "arn:aws:states:...",
+            "ResultWriterDetails": {"Bucket": BUCKET, "Key": f"{base}/manifest.json"},
+        }
     )
 
     merged = merge.merge_parts(result.run, store=store(), workdir=tmp_path, outcome=outcome)
@@ -281,9 +295,6 @@ def test_a_part_cannot_write_outside_its_scope(aws: None, tmp_path: Path) -> Non
     # Tamper with the part: a file for another account, one escaping the folder.
     key = result.run.part_key(ACCOUNT_A, REGION)
     original = get(key)
-    import io
-    import zipfile
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(original)) as src, zipfile.ZipFile(buffer, "w") as out:
         for name in src.namelist():
@@ -316,11 +327,11 @@ def test_report_step_reports_an_incomplete_run_and_the_state_machine_fails_it(aw
     assert summary["complete"] is False
     assert summary["exit_code"] == 3
     dated = keys(f"{PREFIX}2025-03-04/")
-    assert dated == [f"{PREFIX}2025-03-04/{n}" for n in ("findings.json", "findings.sarif", "report.html", "snapshot.zip")]
-    manifest = zip_json(get(f"{PREFIX}2025-03-04/snapshot.zip"), "manifest.json")
-    assert manifest["errors"] == [
-        f"{ACCOUNT_A}/us-west-2: the collect step wrote no part (it failed, timed out or never ran; see the map run)"
+    assert dated == [
+        f"{PREFIX}2025-03-04/{n}" for n in ("findings.json", "findings.sarif", "report.html", "snapshot.zip")
     ]
+    manifest = zip_json(get(f"{PREFIX}2025-03-04/snapshot.zip"), "manifest.json")
+    assert manifest["errors"] == [f"{ACCOUNT_A}/us-west-2: {NO_PART}"]
     assert json.loads(get(f"{PREFIX}latest/findings.json"))["snapshot"]["complete"] is False
 
 

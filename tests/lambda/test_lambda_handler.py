@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,6 +35,7 @@ from lambda_estate import (
 )
 
 from sgaudit import lambda_handler
+from sgaudit.cli import main
 from sgaudit.errors import ConfigError, SnapshotError
 from sgaudit.fanout.jsonlog import JsonFormatter
 from sgaudit.fanout.settings import RunSettings, load_settings
@@ -72,17 +75,28 @@ def test_settings_come_from_the_environment_and_the_event_wins() -> None:
 
 
 def test_regions_default_to_the_functions_own() -> None:
-    assert load_settings({}, {"SGAUDIT_BUCKET": "b-b-b", "AWS_REGION": "eu-north-1"}).regions == ("eu-north-1",)
+    assert load_settings({}, {"SGAUDIT_BUCKET": "b-b-b", "AWS_REGION": "eu-north-1"}).regions == (
+        "eu-north-1",
+    )
+
+
+def test_a_missing_bucket_says_where_to_set_it() -> None:
+    with pytest.raises(ConfigError, match="no report bucket: set SGAUDIT_BUCKET or the event field 'bucket'"):
+        load_settings({"regions": "eu-west-1"}, {})
 
 
 @pytest.mark.parametrize(
     ("event", "environ", "message"),
     [
-        ({}, {}, "no report bucket: set SGAUDIT_BUCKET"),
         ({"fail_on": "severe"}, {}, "event field 'fail_on': Input should be"),
         ({}, {"SGAUDIT_FAIL_ON": "severe"}, "environment variable SGAUDIT_FAIL_ON: Input should be"),
         ({"regoins": ["eu-west-1"]}, {}, "event field 'regoins' is not a setting"),
-        ({"regions": "eu-west-1,mars-1"}, {}, "event field 'regions': 'mars-1' is not an AWS region"),
+        ({"regions": "eu-west-1,mars-1"}, {}, "event field 'regions': expected AWS region names"),
+        (
+            {},
+            {"SGAUDIT_REGIONS": "mars-1"},
+            "environment variable SGAUDIT_REGIONS: expected AWS region names",
+        ),
         ({}, {"SGAUDIT_ALLOW_PARTIAL": "maybe"}, "SGAUDIT_ALLOW_PARTIAL: expected true or false"),
         ({"accounts": "organization"}, {}, "accounts 'organization' needs role_name"),
         ({"config_uri": "https://example.com/x"}, {}, "event field 'config_uri': expected an S3 URI"),
@@ -92,9 +106,8 @@ def test_regions_default_to_the_functions_own() -> None:
 def test_bad_settings_name_the_field_or_variable(
     event: dict[str, Any], environ: dict[str, str], message: str
 ) -> None:
-    base = {"SGAUDIT_BUCKET": "reports-bucket"} if "fail_on" in event or environ or len(event) else {}
     with pytest.raises(ConfigError) as caught:
-        load_settings(event, base | environ)
+        load_settings(event, {"SGAUDIT_BUCKET": "reports-bucket"} | environ)
     assert message in str(caught.value)
 
 
@@ -105,6 +118,9 @@ def test_errors_never_print_a_variables_value() -> None:
         {"SGAUDIT_BUCKET": "b-b-b", "SGAUDIT_SNS_TOPIC_ARN": secret},
         {"SGAUDIT_BUCKET": "b-b-b", "SGAUDIT_MAX_WORKERS": secret},
         {"SGAUDIT_BUCKET": "b-b-b", "SGAUDIT_CONFIG_URI": secret},
+        {"SGAUDIT_BUCKET": "b-b-b", "SGAUDIT_REGIONS": secret},
+        {"SGAUDIT_BUCKET": "b-b-b", "SGAUDIT_ROLE_ARNS": secret},
+        {"SGAUDIT_BUCKET": "b-b-b", "SGAUDIT_ACCOUNTS": secret},
     ):
         with pytest.raises(ConfigError) as caught:
             load_settings({}, environ)
@@ -200,7 +216,9 @@ def test_the_config_file_is_read_from_s3(aws: None) -> None:
     boto3.client("s3").put_object(Bucket=BUCKET, Key="config/sgaudit.yaml", Body=b"<!-- intents -->")
     run_once({"config_uri": f"s3://{BUCKET}/config/sgaudit.yaml"}, env(), checker=fake_checker)
     assert b"<!-- intents -->" in get(f"{PREFIX}latest/report.html")
-    with pytest.raises(ConfigError, match=r"config_uri s3://sgaudit-reports/config/missing.yaml: no such object"):
+    with pytest.raises(
+        ConfigError, match=r"config_uri s3://sgaudit-reports/config/missing.yaml: no such object"
+    ):
         run_once({"config_uri": f"s3://{BUCKET}/config/missing.yaml"}, env(), checker=fake_checker)
 
 
@@ -242,8 +260,6 @@ def test_the_json_formatter_keeps_extra_fields_and_exceptions() -> None:
     try:
         raise ValueError("boom")
     except ValueError:
-        import sys
-
         record.exc_info = sys.exc_info()
     doc = json.loads(JsonFormatter("req").format(record))
     assert doc["message"] == "hello world"
@@ -255,11 +271,9 @@ def test_the_json_formatter_keeps_extra_fields_and_exceptions() -> None:
 
 def test_the_handler_module_does_not_import_the_report_dependencies() -> None:
     """Cold start: Jinja2 and the engine load only when a run reports."""
-    import subprocess
-    import sys
-
     code = (
-        "import sys, sgaudit.lambda_handler, sgaudit.fanout.child, sgaudit.fanout.merge, sgaudit.fanout.targets;"
+        "import sys, sgaudit.lambda_handler, sgaudit.fanout.child, sgaudit.fanout.merge;"
+        "import sgaudit.fanout.targets;"
         "print(sorted(m for m in ('jinja2', 'networkx', 'rich', 'sgaudit.pipeline', 'sgaudit.engine')"
         " if m in sys.modules))"
     )
@@ -289,11 +303,15 @@ def test_acceptance_nightly_runs_publish_the_cli_report_and_alert_on_what_opened
     first = lambda_handler.handler({}, context)
 
     assert first["status"] == "ok", first
-    assert keys() == sorted([f"{PREFIX}{today}/{n}" for n in REPORT_NAMES] + [f"{PREFIX}latest/{n}" for n in REPORT_NAMES])
+    assert keys() == sorted(
+        [f"{PREFIX}{today}/{n}" for n in REPORT_NAMES] + [f"{PREFIX}latest/{n}" for n in REPORT_NAMES]
+    )
     findings = json.loads(get(f"{PREFIX}latest/findings.json"))
     assert findings["schema_version"] == 1
     assert findings["snapshot"]["complete"] is True
-    alerting = [f for f in findings["findings"] if f["severity"] in ("critical", "high") and not f["suppressed"]]
+    alerting = [
+        f for f in findings["findings"] if f["severity"] in ("critical", "high") and not f["suppressed"]
+    ]
     assert alerting, "the estate's half-open database reference is a high finding"
     (message,) = outbox.messages()
     assert message["Subject"].startswith(f"sgaudit: {len(alerting)} new finding")
@@ -303,8 +321,6 @@ def test_acceptance_nightly_runs_publish_the_cli_report_and_alert_on_what_opened
     snapshot = tmp_path / "snapshot.zip"
     snapshot.write_bytes(get(f"{PREFIX}{today}/snapshot.zip"))
     cli_html = tmp_path / "report.html"
-    from sgaudit.cli import main
-
     assert main(["check", str(snapshot), "--format", "html", "-o", str(cli_html), "--fail-on", "never"]) == 0
     lambda_html = get(f"{PREFIX}{today}/report.html").decode()
     assert findings["snapshot"]["source"] == snapshot.name

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +41,14 @@ MEMBER_ROLE = ROOT / "deploy" / "member-role.yaml"
 NEEDS_NO_PERMISSION = frozenset({"sts:GetCallerIdentity"})
 # Everything a run may call besides the collectors' read-only actions (the brief's allow-list).
 ORCHESTRATION = frozenset(
-    {"s3:GetObject", "s3:PutObject", "sns:Publish", "sts:AssumeRole", "sts:GetCallerIdentity", "organizations:ListAccounts"}
+    {
+        "s3:GetObject",
+        "s3:PutObject",
+        "sns:Publish",
+        "sts:AssumeRole",
+        "sts:GetCallerIdentity",
+        "organizations:ListAccounts",
+    }
 )
 
 
@@ -62,9 +70,8 @@ def recorded_calls() -> Iterator[set[str]]:
 def _statements(policies: Any) -> list[dict[str, Any]]:
     """The statements of a role's inline policies, taking every Fn::If's 'true' branch."""
     out: list[dict[str, Any]] = []
-    for policy in policies:
-        if "Fn::If" in policy:
-            policy = policy["Fn::If"][1]
+    for entry in policies:
+        policy = entry["Fn::If"][1] if "Fn::If" in entry else entry
         out += policy["PolicyDocument"]["Statement"]
     return out
 
@@ -85,7 +92,9 @@ def _role_policy(template: Path, role: str) -> PolicyDocument:
 
 def _read_only_statement(template: Path, role: str) -> list[str]:
     resources = load_cfn_yaml(str(template))["Resources"]
-    (statement,) = [s for s in _statements(resources[role]["Properties"]["Policies"]) if s.get("Sid") == POLICY_SID]
+    (statement,) = [
+        s for s in _statements(resources[role]["Properties"]["Policies"]) if s.get("Sid") == POLICY_SID
+    ]
     assert statement["Resource"] == "*"
     return _actions(statement)
 
@@ -138,9 +147,12 @@ def test_every_call_of_a_collection_is_granted_by_the_shipped_policy(aws: None, 
 
     session.events.register("after-call.ec2.DescribeRegions", one_region)
     with recorded_calls() as calls:
-        collect_snapshot(CollectOptions(all_regions=True, regions=(), output=tmp_path / "own"), session=session)
         collect_snapshot(
-            CollectOptions(regions=(REGION,), role_arns=(role,), output=tmp_path / "member"), session=session_for()
+            CollectOptions(all_regions=True, regions=(), output=tmp_path / "own"), session=session
+        )
+        collect_snapshot(
+            CollectOptions(regions=(REGION,), role_arns=(role,), output=tmp_path / "member"),
+            session=session_for(),
         )
     collector_calls = calls - {"sts:AssumeRole", "sts:GetCallerIdentity"}
     # The estate exercises the whole plan, so a call missing from the policy cannot hide.
@@ -157,15 +169,17 @@ def test_the_check_fails_when_a_collector_calls_an_action_the_policy_lacks() -> 
     without = collector_policy().model_copy(
         update={
             "statement": [
-                collector_policy().statement[0].model_copy(
-                    update={"action": [a for a in iam_actions() if a != "ecs:DescribeTasks"]}
-                )
+                collector_policy()
+                .statement[0]
+                .model_copy(update={"action": [a for a in iam_actions() if a != "ecs:DescribeTasks"]})
             ]
         }
     )
     assert missing_actions(calls, without) == ["ecs:DescribeTasks"]
     # Wildcards in a hand-written policy are honoured.
-    wide = PolicyDocument(Statement=[PolicyStatement(Sid="x", Effect="Allow", Action=["ec2:Describe*"], Resource="*")])
+    wide = PolicyDocument(
+        Statement=[PolicyStatement(Sid="x", Effect="Allow", Action=["ec2:Describe*"], Resource="*")]
+    )
     assert missing_actions({"ec2:DescribeVpcs", "ecs:ListTasks"}, wide) == ["ecs:ListTasks"]
 
 
@@ -206,7 +220,8 @@ def test_each_fanout_step_calls_only_what_its_role_grants(aws: None, tmp_path: P
     with recorded_calls() as report_calls, pytest.MonkeyPatch.context() as mp:
         mp.setattr(merge, "report_run", lambda *a, **k: report_run(*a, **k, checker=fake_checker))
         summary = merge.merge_and_report(
-            {"run": plan.run.model_dump(mode="json"), "settings": plan.settings.model_dump(mode="json")}, environ
+            {"run": plan.run.model_dump(mode="json"), "settings": plan.settings.model_dump(mode="json")},
+            environ,
         )
     assert summary.published
 
@@ -226,8 +241,6 @@ def test_each_fanout_step_calls_only_what_its_role_grants(aws: None, tmp_path: P
 
 
 def test_step_handlers_named_in_the_template_exist() -> None:
-    import importlib
-
     resources = load_cfn_yaml(str(TEMPLATE))["Resources"]
     handlers = {
         name: r["Properties"]["Handler"]
