@@ -20,7 +20,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test]'
 
 export PATH="$PWD/.venv/bin:$PATH"
-ruff check sgaudit tests bench
-ruff format --check sgaudit tests bench
+ruff check sgaudit tests bench scripts
+ruff format --check sgaudit tests bench scripts
 mypy sgaudit
 exec python -m pytest "$@"

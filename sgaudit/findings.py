@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sgaudit import __version__
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 
 
 class _Model(BaseModel):
@@ -194,7 +194,9 @@ class ReportContext(_Model):
     report: CheckReport
     rules: list[RuleInfo] = Field(default_factory=list)
     network: NetworkView = NetworkView()
-    generated_at: str | None = Field(default=None, description="ISO time of the run; omitted from golden files")
+    generated_at: str | None = Field(
+        default=None, description="ISO time of the run; omitted from golden files"
+    )
 
 
 class RuleInfo(_Model):

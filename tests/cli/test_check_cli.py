@@ -15,7 +15,9 @@ from sgaudit.snapshot.manifest import CallRecord, Manifest, ScopeRecord
 from tests.cli.conftest import add_sg_rule, apply_fix, group_id_by_name
 
 
-def check_json(snapshot: Path, intents: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:
+def check_json(
+    snapshot: Path, intents: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, dict]:
     code = main(["check", str(snapshot), "--intents", str(intents), "--format", "json", *extra])
     return code, json.loads(capsys.readouterr().out)
 
@@ -24,11 +26,16 @@ def by_name(doc: dict, name: str) -> list[dict]:
     return [f for f in doc["findings"] if f["name"] == name]
 
 
-def test_demo_reports_the_planted_mistakes(demo_copy: Path, demo_intents: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_demo_reports_the_planted_mistakes(
+    demo_copy: Path, demo_intents: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, doc = check_json(demo_copy, demo_intents, capsys)
     assert code == 1
     api_sg, db_sg = group_id_by_name(demo_copy, "api"), group_id_by_name(demo_copy, "db")
-    bastion_sg, legacy_sg = group_id_by_name(demo_copy, "bastion"), group_id_by_name(demo_copy, "legacy-admin")
+    bastion_sg, legacy_sg = (
+        group_id_by_name(demo_copy, "bastion"),
+        group_id_by_name(demo_copy, "legacy-admin"),
+    )
     half_open = by_name(doc, "half-open-reference")
     assert any(api_sg in f["resources"] and db_sg in f["resources"] for f in half_open), half_open
     ssh = by_name(doc, "internet-admin-ports")
@@ -82,7 +89,11 @@ def test_incomplete_snapshot_exits_3_unless_allow_partial(
                 account="111122223333",
                 region="us-east-1",
                 path="accounts/111122223333/us-east-1",
-                calls=[CallRecord(service="lambda", operation="ListFunctions", ok=False, error_code="AccessDenied")],
+                calls=[
+                    CallRecord(
+                        service="lambda", operation="ListFunctions", ok=False, error_code="AccessDenied"
+                    )
+                ],
             )
         ],
     )
@@ -90,17 +101,25 @@ def test_incomplete_snapshot_exits_3_unless_allow_partial(
     empty_intents = tmp_path / "none.yaml"
     empty_intents.write_text("intents: []\n")
     # Even with no failing finding (--fail-on never), an incomplete snapshot is exit 3.
-    assert main(["check", str(scoped), "--intents", str(empty_intents), "--fail-on", "never", "-f", "json"]) == 3
+    assert (
+        main(["check", str(scoped), "--intents", str(empty_intents), "--fail-on", "never", "-f", "json"]) == 3
+    )
     out = capsys.readouterr()
     assert json.loads(out.out)["snapshot"]["complete"] is False
     assert "INCOMPLETE" in out.err
-    assert main(["check", str(scoped), "--intents", str(empty_intents), "--fail-on", "never", "--allow-partial"]) == 0
+    assert (
+        main(["check", str(scoped), "--intents", str(empty_intents), "--fail-on", "never", "--allow-partial"])
+        == 0
+    )
 
 
 @pytest.mark.parametrize(
     ("intents", "expected"),
     [
-        ("intents:\n  - name: x\n    from: ecs:prod/nope\n    to: rds:prod-db\n", "closest matches: ecs:prod/api"),
+        (
+            "intents:\n  - name: x\n    from: ecs:prod/nope\n    to: rds:prod-db\n",
+            "closest matches: ecs:prod/api",
+        ),
         ("intents:\n  - name: x\n    form: ecs:prod/api\n    to: rds:prod-db\n", ":3"),
         ("intents: [\n", "sgaudit.yaml"),
     ],
@@ -115,7 +134,9 @@ def test_bad_intents_exit_2_on_one_line(
     assert expected in err and "\n" not in err and "Traceback" not in err
 
 
-def test_malformed_rule_file_exits_2(demo_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_rule_file_exits_2(
+    demo_copy: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "mine.yaml").write_text("id: X1\nname: mine\nsevrity: high\n")
@@ -124,11 +145,28 @@ def test_malformed_rule_file_exits_2(demo_copy: Path, tmp_path: Path, capsys: py
     assert "mine.yaml" in err and "\n" not in err
 
 
-def test_format_and_output_pairs(demo_copy: Path, demo_intents: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_format_and_output_pairs(
+    demo_copy: Path, demo_intents: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a, b = tmp_path / "a.sarif", tmp_path / "out" / "b.md"
     code = main(
-        ["check", "--snapshot", str(demo_copy), "--intents", str(demo_intents),
-         "--format", "sarif", "-o", str(a), "--format", "markdown", "-o", str(b), "--format", "json"]
+        [
+            "check",
+            "--snapshot",
+            str(demo_copy),
+            "--intents",
+            str(demo_intents),
+            "--format",
+            "sarif",
+            "-o",
+            str(a),
+            "--format",
+            "markdown",
+            "-o",
+            str(b),
+            "--format",
+            "json",
+        ]
     )
     assert code == 1
     assert json.loads(a.read_text())["version"] == "2.1.0"
@@ -140,7 +178,14 @@ def test_demo_writes_every_format(tmp_path: Path, capsys: pytest.CaptureFixture[
     out = tmp_path / "demo-out"
     assert main(["demo", "-o", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["findings.json", "findings.sarif", "junit.xml", "report.html", "report.txt", "summary.md"]
+    assert names == [
+        "findings.json",
+        "findings.sarif",
+        "junit.xml",
+        "report.html",
+        "report.txt",
+        "summary.md",
+    ]
     assert "half-open-reference" in capsys.readouterr().out
 
 
@@ -161,7 +206,7 @@ def test_diff_reports_the_new_world_open_rule(
     )
     opened = doc["flows_opened"]
     assert {"source": "internet", "destination": bastion_ep, "protocol": "tcp", "ports": "3389"} in opened
-    # Everything the rule opens goes to the bastion on tcp/3389 (0.0.0.0/0 also admits sources inside the VPC).
+    # Everything the rule opens goes to the bastion on tcp/3389 (0.0.0.0/0 also admits VPC sources).
     assert all((f["destination"], f["protocol"], f["ports"]) == (bastion_ep, "tcp", "3389") for f in opened)
     assert doc["flows_closed"] == [] and doc["findings_gone"] == []
     (new_finding,) = doc["findings_new"]

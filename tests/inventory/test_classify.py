@@ -114,7 +114,8 @@ def test_classification(tmp_path: Path) -> None:
         "lb.json": {
             "LoadBalancers": [
                 {
-                    "LoadBalancerArn": f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/app/web/0123456789abcdef",
+                    "LoadBalancerArn": f"arn:aws:elasticloadbalancing:us-east-1:{ACCT}:loadbalancer/"
+                    "app/web/0123456789abcdef",
                     "LoadBalancerName": "web",
                 }
             ]
