@@ -940,55 +940,72 @@ def _pair_count(cs: _Class, cd: _Class) -> int:
     return n or 1
 
 
+class _Arrays(NamedTuple):
+    """Source points of one family and one shape (interfaces, or pieces of ranges), sorted by address."""
+
+    starts: list[int]  # representative address
+    points: list[_Point]
+    classes: list[int]  # class index
+    lam: list[int]  # bucket: everything about the source that matters besides the rules it matches
+    pos: dict[int, int]  # point index -> position
+
+
 class _Join:
-    """Destination-major join: for each destination point, the source points its ingress rules admit,
-    bucketed by everything else that matters about them and evaluated once per bucket."""
+    """Destination-major join: for each destination point, the source points its ingress rules admit.
+
+    The sources inside one CIDR peer are a contiguous run of the address-sorted arrays; a run is cut
+    where the set of matched peers changes, and inside a run the result depends only on the source's
+    bucket, so each (bucket, matched peers) is evaluated once and the run is filled in bulk."""
 
     def __init__(self, m: _Matrix, src: _Side, pairs: _Pairs) -> None:
         self.m = m
         self.src = src
         self.pairs = pairs
-        self.by_addr: dict[int, tuple[list[int], list[_Point], list[int]]] = {}
-        self.pos: dict[int, dict[int, int]] = {}
         buckets: dict[tuple[object, ...], int] = {}
+        self.arrays: dict[tuple[int, bool], _Arrays] = {}
         for fam in (4, 6):
-            pts = sorted((p for p in src.points if fam in p.addr), key=lambda p: p.addr[fam])
-            lam = []
-            for p in pts:
-                c = p.cls
-                key = (c.pid, c.kind, c.vpc, c.subnet, c.region, c.public, c.client_kind, c.sg_filtered, p.seg[fam][1])
-                lam.append(buckets.setdefault(key, len(buckets)))
-            self.by_addr[fam] = ([p.addr[fam] for p in pts], pts, lam)
-            self.pos[fam] = {p.idx: i for i, p in enumerate(pts)}
+            for iface in (True, False):
+                pts = sorted(
+                    (p for p in src.points if fam in p.addr and p.cls.interface == iface), key=lambda p: p.addr[fam]
+                )
+                lam = []
+                for p in pts:
+                    c = p.cls
+                    key = (c.pid, c.kind, c.vpc, c.subnet, c.region, c.public, c.client_kind, c.sg_filtered, p.seg[fam][1])
+                    lam.append(buckets.setdefault(key, len(buckets)))
+                self.arrays[(fam, iface)] = _Arrays(
+                    [p.addr[fam] for p in pts],
+                    pts,
+                    [p.cls.idx for p in pts],
+                    lam,
+                    {p.idx: i for i, p in enumerate(pts)},
+                )
         self.by_group: dict[str, list[_Point]] = defaultdict(list)
         for p in src.points:
             if p.cls.kind in _PRIVATE_KINDS:
                 for g in p.cls.groups:
                     self.by_group[g].append(p)
 
-    def _runs(self, pd: _Point, family: int) -> tuple[list[tuple[int, int, int]], dict[int, int]]:
-        """Runs of source positions (first, end, mask of matched CIDR peers), and the extra bits of
-        the positions that carry a referenced group. A source outside every run reaches nothing."""
-        m = self.m
+    def _runs(self, pd: _Point, arr: _Arrays, family: int) -> tuple[list[tuple[int, int, int]], dict[int, int]]:
+        """Runs of positions (first, end, mask of matched CIDR peers), and the extra bits of positions
+        that carry a referenced group; a position in neither reaches nothing."""
         d = pd.cls
-        n = len(self.by_addr[family][1])
+        n = len(arr.points)
         if not (d.kind in _PRIVATE_KINDS and d.sg_filtered):
-            return [(0, n, 0)], {}
-        starts = self.by_addr[family][0]
-        prof = m.profile_list[d.pid]
+            return ([(0, n, 0)] if n else []), {}
+        prof = self.m.profile_list[d.pid]
         events: list[tuple[int, int]] = []
         bit = 1
         for fam, lo, hi, _ in prof.cidrs:
             if fam == family:
-                a, b = bisect.bisect_left(starts, lo), bisect.bisect_right(starts, hi)
+                a, b = bisect.bisect_left(arr.starts, lo), bisect.bisect_right(arr.starts, hi)
                 if a < b:
                     events += ((a, bit), (b, bit))
             bit <<= 1
         extra: dict[int, int] = {}
-        pos = self.pos[family]
         for g, _ in (*prof.refs, *prof.foreign):
             for p in self.by_group.get(g, ()):
-                i = pos.get(p.idx)
+                i = arr.pos.get(p.idx)
                 if i is not None:
                     extra[i] = extra.get(i, 0) | bit
             bit <<= 1
@@ -1005,59 +1022,70 @@ class _Join:
             runs.append((last, n, 0))
         return runs, extra
 
-    def sources_for(self, pd: _Point, family: int, single: dict[int, int], multi: list[tuple[int, int]]) -> None:
-        """Record what every source reaches of ``pd``: interface source classes in ``single`` (class ->
-        result, families combined), range pieces in ``multi`` as (class, result)."""
-        _, pts, lam = self.by_addr[family]
-        runs, extra = self._runs(pd, family)
+    def sources_for(self, pd: _Point, family: int, iface: bool) -> dict[int, int]:
+        """Source class -> result id (zero for nothing) of the sources of one shape, for one family.
+
+        For range pieces the key is the point index instead, since a range has many."""
+        arr = self.arrays[(family, iface)]
+        runs, extra = self._runs(pd, arr, family)
         done: dict[tuple[int, int], int] = {}
         evaluate = self.m.evaluate
-        best = self.m.res.best
-        # Referenced-group members outside every CIDR run are runs of their own.
-        covered = [i for a, b, _ in runs for i in extra if a <= i < b] if extra else []
-        alone = [(i, i + 1, 0) for i in sorted(set(extra) - set(covered))]
-        for a, b, mask in (*runs, *alone):
-            for i in range(a, b):
-                mm = mask | extra[i] if extra and i in extra else mask
-                key = (lam[i], mm)
-                r = done.get(key)
-                if r is None:
-                    r = done[key] = evaluate(pts[i], pd, family, mm)
-                if r:
-                    c = pts[i].cls
-                    if c.interface:
-                        prev = single.get(c.idx)
-                        single[c.idx] = r if prev is None else best(prev, r)
-                    else:
-                        multi.append((c.idx, r))
-
-    def class_results(self, cd: _Class) -> dict[int, int]:
-        """Source class -> class-pair result id (see `_Pairs`) for one destination class."""
+        lam, points = arr.lam, arr.points
+        keys = arr.classes if iface else [p.idx for p in points]
         out: dict[int, int] = {}
+
+        def result(i: int, mask: int) -> int:
+            key = (lam[i], mask)
+            r = done.get(key)
+            if r is None:
+                r = done[key] = evaluate(points[i], pd, family, mask)
+            return r
+
+        for a, b, mask in runs:
+            seg = lam[a:b]
+            firsts = dict(zip(seg, range(a, b), strict=True))  # bucket -> a position holding it
+            table = {bucket: result(i, mask) for bucket, i in firsts.items()}
+            out.update(zip(keys[a:b], map(table.__getitem__, seg), strict=True))
+        if extra:
+            run_starts = [a for a, _, _ in runs]
+            for i, bits in extra.items():
+                k = bisect.bisect_right(run_starts, i) - 1
+                mask = runs[k][2] if k >= 0 and i < runs[k][1] else 0
+                out[keys[i]] = result(i, mask | bits)
+        return out
+
+    def class_results(self, cd: _Class) -> tuple[dict[int, int], dict[int, int]]:
+        """For one destination class: (interface source class -> result id, when both are interfaces),
+        (source class -> class-pair id of `_Pairs`, when either is a range)."""
+        src_points = self.src.points
+        pieces: dict[int, list[int]] = defaultdict(list)
+        singles: dict[int, int] = {}
         if cd.interface:
             (pd,) = cd.points
-            single: dict[int, int] = {}
-            multi: list[tuple[int, int]] = []
-            for fam in pd.addr:
-                self.sources_for(pd, fam, single, multi)
-            for cs, r in single.items():
-                out[cs] = self.pairs.single(r)
-            pieces = multi
+            fams = sorted(pd.addr)
+            singles = self.sources_for(pd, fams[0], True)
+            if len(fams) == 2:
+                best = self.m.res.best
+                for cs, r in self.sources_for(pd, fams[1], True).items():
+                    singles[cs] = best(singles.get(cs, R_NONE), r)
+            for fam in fams:
+                for pidx, r in self.sources_for(pd, fam, False).items():
+                    if r:
+                        pieces[src_points[pidx].cls.idx].append(r)
         else:
-            pieces = []
             for pd in cd.points:
                 (fam,) = pd.addr
-                single = {}
-                self.sources_for(pd, fam, single, pieces)
-                pieces += single.items()
-        if pieces:
-            grouped: dict[int, list[int]] = defaultdict(list)
-            for cs, r in pieces:
-                grouped[cs].append(r)
-            for cs, rs in grouped.items():
-                complete = len(rs) == _pair_count(self.src.classes[cs], cd)
-                out[cs] = self.pairs.cpr(frozenset(rs), complete)
-        return out
+                for cs, r in self.sources_for(pd, fam, True).items():
+                    if r:
+                        pieces[cs].append(r)
+                for pidx, r in self.sources_for(pd, fam, False).items():
+                    if r:
+                        pieces[src_points[pidx].cls.idx].append(r)
+        multis = {
+            cs: self.pairs.cpr(frozenset(rs), len(rs) == _pair_count(self.src.classes[cs], cd))
+            for cs, rs in pieces.items()
+        }
+        return singles, multis
 
 
 class _Aggregate(NamedTuple):
@@ -1077,6 +1105,7 @@ class _Pairs:
         self._single: dict[int, int] = {}
         self._agg: dict[tuple[frozenset[int], bool], _Aggregate] = {}
         self._agg_one: dict[int, _Aggregate] = {}
+        self._agg_rid: dict[int, _Aggregate] = {}
 
     def cpr(self, rids: frozenset[int], complete: bool) -> int:
         key = (rids, complete)
@@ -1106,6 +1135,14 @@ class _Pairs:
             hit = self._agg[(rids, complete)] = _Aggregate(every, some, Traffic.union(u for _, u in tvs) - some)
         return hit
 
+    def of_rid(self, rid: int) -> _Aggregate:
+        """The traffic of an endpoint pair whose one pair has this result."""
+        hit = self._agg_rid.get(rid)
+        if hit is None:
+            tv = self.m.res.tv[rid]
+            hit = self._agg_rid[rid] = _Aggregate(tv[0], tv[0], tv[1])
+        return hit
+
     def of_one(self, cpr: int) -> _Aggregate:
         hit = self._agg_one.get(cpr)
         if hit is None:
@@ -1122,8 +1159,9 @@ class _Pairs:
         return self.aggregate(frozenset(rids), full == expected)
 
 
-def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list[list[tuple[int, _Aggregate]]]:
-    """Per source endpoint index: (destination index, traffic) of every pair with some flow, sorted."""
+def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list[tuple[list[int], list[_Aggregate]]]:
+    """Per source endpoint: the destination indices of every pair with some flow (ascending), and
+    the traffic of each."""
     m = _Matrix(engine)
     m.finish_segments(p for e in (*srcs, *dsts) for p in e.placements)
     src = _Side(m, "src", srcs)
@@ -1131,13 +1169,18 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list
     pairs = _Pairs(m)
     join = _Join(m, src, pairs)
 
-    src_keys_of_class: dict[int, list[tuple[int, ...]]] = defaultdict(list)
-    for key in src.groups:
-        for c in key:
-            src_keys_of_class[c].append(key)
-    results: dict[int, dict[int, int]] = {}
+    # Source endpoint classes: those of one class (most) are looked up directly, the others accumulate.
+    solo: dict[int, list[int]] = {}
+    multi_keys_of_class: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    for key, members in src.groups.items():
+        if len(key) == 1:
+            solo[key[0]] = members
+        else:
+            for c in key:
+                multi_keys_of_class[c].append(key)
+    results: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
 
-    def results_for(cd: int) -> dict[int, int]:
+    def results_for(cd: int) -> tuple[dict[int, int], dict[int, int]]:
         hit = results.get(cd)
         if hit is None:
             hit = results[cd] = join.class_results(dst.classes[cd])
@@ -1145,42 +1188,47 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list
 
     # Endpoint pairs that share a placement are judged one by one (a placement never pairs with itself).
     shared = _shared_pairs(srcs, dsts)
-    out: list[list[tuple[int, _Aggregate]]] = [[] for _ in srcs]
-    src_groups = src.groups
+    js: list[list[int]] = [[] for _ in srcs]
+    aggs: list[list[_Aggregate]] = [[] for _ in srcs]
 
-    def emit(skey: tuple[int, ...], d_members: list[int], agg: _Aggregate) -> None:
+    def emit(members: list[int], d_members: list[int], agg: _Aggregate) -> None:
         if not (agg.some or agg.unknown):
             return
-        for i in src_groups[skey]:
+        for i in members:
             excluded = shared.get(i)
-            row = out[i]
             if excluded is None:
-                row.extend((j, agg) for j in d_members)
+                js[i] += d_members
+                aggs[i] += [agg] * len(d_members)
             else:
-                row.extend((j, agg) for j in d_members if j not in excluded)
+                keep = [j for j in d_members if j not in excluded]
+                js[i] += keep
+                aggs[i] += [agg] * len(keep)
 
     for dkey, d_members in dst.groups.items():
-        if len(dkey) == 1:
-            many: dict[tuple[int, ...], list[int]] = defaultdict(list)
-            for cs, cpr in results_for(dkey[0]).items():
-                for skey in src_keys_of_class.get(cs, ()):
-                    if len(skey) == 1:
-                        emit(skey, d_members, pairs.of_one(cpr))
-                    else:
-                        many[skey].append(cpr)
-            for skey, cprs in many.items():
-                emit(skey, d_members, pairs.of_many(cprs, len(skey)))
-            continue
         acc: dict[tuple[int, ...], list[int]] = defaultdict(list)
         for cd in dkey:
-            for cs, cpr in results_for(cd).items():
-                for skey in src_keys_of_class.get(cs, ()):
+            singles, multis = results_for(cd)
+            for cs, r in singles.items():
+                if not r:
+                    continue
+                if len(dkey) == 1 and cs in solo:
+                    emit(solo[cs], d_members, pairs.of_rid(r))
+                for skey in multi_keys_of_class.get(cs, ()):
+                    acc[skey].append(pairs.single(r))
+                if len(dkey) > 1 and cs in solo:
+                    acc[(cs,)].append(pairs.single(r))
+            for cs, cpr in multis.items():
+                if len(dkey) == 1 and cs in solo:
+                    emit(solo[cs], d_members, pairs.of_one(cpr))
+                for skey in multi_keys_of_class.get(cs, ()):
                     acc[skey].append(cpr)
+                if len(dkey) > 1 and cs in solo:
+                    acc[(cs,)].append(cpr)
         for skey, cprs in acc.items():
-            emit(skey, d_members, pairs.of_many(cprs, len(skey) * len(dkey)))
+            emit(src.groups[skey], d_members, pairs.of_many(cprs, len(skey) * len(dkey)))
 
-    for i, js in shared.items():
-        for j in js:
+    for i, shared_js in shared.items():
+        for j in sorted(shared_js):
             if srcs[i].selector == dsts[j].selector:
                 continue
             combos = {
@@ -1189,13 +1237,26 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list
                 for d in dsts[j].placements
                 if s.id != d.id
             }
-            cprs = [c for c in (results_for(cd).get(cs) for cs, cd in combos) if c is not None]
+            cprs = []
+            for cs, cd in combos:
+                singles, multis = results_for(cd)
+                r = singles.get(cs)
+                if r:
+                    cprs.append(pairs.single(r))
+                elif cs in multis:
+                    cprs.append(multis[cs])
             if cprs:
                 agg = pairs.of_many(cprs, len(combos))
                 if agg.some or agg.unknown:
-                    out[i].append((j, agg))
-    for row in out:
-        row.sort(key=lambda t: t[0])
+                    js[i].append(j)
+                    aggs[i].append(agg)
+    out = []
+    for row_js, row_aggs in zip(js, aggs, strict=True):
+        if any(a > b for a, b in zip(row_js, row_js[1:])):
+            order = sorted(range(len(row_js)), key=row_js.__getitem__)
+            row_js = [row_js[k] for k in order]
+            row_aggs = [row_aggs[k] for k in order]
+        out.append((row_js, row_aggs))
     return out
 
 
@@ -1225,8 +1286,8 @@ def compute_pair_traffic(
     srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
     return [
         PairTraffic(srcs[i].selector, dsts[j].selector, *agg)
-        for i, row in enumerate(_compute(engine, srcs, dsts))
-        for j, agg in row
+        for i, (row_js, row_aggs) in enumerate(_compute(engine, srcs, dsts))
+        for j, agg in zip(row_js, row_aggs, strict=True)
     ]
 
 
@@ -1240,9 +1301,9 @@ def compute_matrix_rows(
     srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
     templates: dict[int, list[tuple[str, str, RowVerdict]]] = {}
     out: list[MatrixRow] = []
-    for i, row in enumerate(_compute(engine, srcs, dsts)):
+    for i, (row_js, row_aggs) in enumerate(_compute(engine, srcs, dsts)):
         s = srcs[i].selector
-        for j, agg in row:
+        for j, agg in zip(row_js, row_aggs, strict=True):
             t = templates.get(id(agg))
             if t is None:
                 t = templates[id(agg)] = row_entries(*agg)
@@ -1265,9 +1326,9 @@ def compute_matrix(
     srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
     templates: dict[int, list[MatrixEntry]] = {}
     out: list[Flow] = []
-    for i, row in enumerate(_compute(engine, srcs, dsts)):
+    for i, (row_js, row_aggs) in enumerate(_compute(engine, srcs, dsts)):
         s = srcs[i].selector
-        for j, agg in row:
+        for j, agg in zip(row_js, row_aggs, strict=True):
             t = templates.get(id(agg))
             if t is None:
                 t = templates[id(agg)] = sorted(agg.some.matrix_entries(), key=_entry_key)
