@@ -35,6 +35,7 @@ class Engine:
         self.evaluator = Evaluator(self.index, self.options)
         self.resolver = EndpointResolver(self.index)
         self._paths = PathBuilder(self.index, self.evaluator)
+        self.index.warm()
 
     # ---- selectors and endpoints ----------------------------------------------------------------
 

@@ -74,9 +74,22 @@ class FixBuilder:
         """Every distinct fix, SG rules first, then NACL entries, then routes."""
         fixes: dict[tuple[object, ...], SuggestedFix] = {}
         taken: dict[tuple[str, bool], set[int]] = {}
+        hints = list(dict.fromkeys(hints, None))  # pairs of one class share their hints
+        common = {id(src): _common_groups(src), id(dst): _common_groups(dst)}
+        seen: set[tuple[object, ...]] = set()
         for hint in hints:
             if isinstance(hint, SgFixHint):
-                for fix in self._sg(hint, src, dst, traffic):
+                what = (
+                    hint.direction,
+                    hint.side.group_ids,
+                    hint.peer.group_ids,
+                    hint.refs_ok,
+                    hint.peer_cidrs,
+                )
+                if what in seen:
+                    continue
+                seen.add(what)
+                for fix in self._sg(hint, src, dst, traffic, common):
                     fixes.setdefault(
                         (
                             "sg",
@@ -103,15 +116,17 @@ class FixBuilder:
 
     # ---- security groups ------------------------------------------------------------------------
 
-    def _sg(self, hint: SgFixHint, src: Endpoint, dst: Endpoint, traffic: Traffic) -> list[SuggestedFix]:
+    def _sg(
+        self, hint: SgFixHint, src: Endpoint, dst: Endpoint, traffic: Traffic, common: dict[int, set[str]]
+    ) -> list[SuggestedFix]:
         side_ep, peer_ep = (src, dst) if hint.direction == "egress" else (dst, src)
-        group = self.own_group(hint.side.group_ids, _common_groups(side_ep))
+        group = self.own_group(hint.side.group_ids, common[id(side_ep)])
         if group is None:
             return []
         protocol, lo, hi = traffic_fields(traffic)
         peers: list[tuple[str, PeerKindName]] = []
         if hint.refs_ok and not hint.peer.is_external:
-            peer_group = self.own_group(hint.peer.group_ids, _common_groups(peer_ep))
+            peer_group = self.own_group(hint.peer.group_ids, common[id(peer_ep)])
             if peer_group is not None:
                 owner = self.ix.account_of(peer_group)
                 mine = self.ix.account_of(group)

@@ -40,9 +40,11 @@ def single_address(address: str | None) -> AddressSet | None:
     if not address:
         return None
     try:
-        return AddressSet.from_cidr(ipaddress.ip_address(address))
+        ip = ipaddress.ip_address(address)
     except ValueError:
         return None
+    # Straight from the integer: going through ip_network formats and re-parses the address.
+    return AddressSet(ip.version, IntervalSet.point(int(ip)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +234,10 @@ class NetIndex:
             for att in eigw.attachments:
                 if att.state in ("available", "attached"):
                     self.eigws_by_vpc[att.vpc_id].append(eigw.egress_only_internet_gateway_id)
+
+    def warm(self) -> None:
+        """Compute the per-snapshot address tables now, so the first query does not pay for them."""
+        _ = (self.accounts, self.vpc_cidrs, self._subnet_cidrs, self.all_vpc_space, self.internet)
 
     # ---- accounts, regions, VPC and subnet address space ----------------------------------------
 

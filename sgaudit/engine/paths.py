@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sgaudit.engine.evaluate import Evaluator, FamilyEval, FixHint, Issue, Pair, Query, split
 from sgaudit.engine.fixes import FixBuilder
@@ -50,13 +50,18 @@ _HOP_ORDER = {
 _CACHE_LIMIT = 200_000
 
 
-def class_key(p: Placement) -> tuple[object, ...]:
-    """What a pair evaluation depends on, apart from the address: interfaces of one subnet with
-    the same groups and flags share a key; a range placement is its own class."""
-    base = (p.kind, p.subnet_id, p.vpc_id, p.group_ids, p.public, p.client_kind, p.sg_filtered, p.region)
-    if p.kind == "interface":
-        return base
-    return (*base, p.id, p.addresses4, p.addresses6)
+def class_key(p: Placement, other: Placement) -> tuple[object, ...]:
+    """What a pair evaluation depends on apart from the address (which `_Side.cell` adds): the
+    interfaces and subnet ranges of one subnet with the same groups and flags share a key, so a
+    service's 300 tasks, its configured view and the RDS placements of one subnet are judged once.
+    The placement's own id joins the key wherever an evaluation names it: an external placement,
+    a side without filtering groups, and the public-address checks towards the internet."""
+    if p.is_external:
+        return ("external", p.kind, p.id, p.addresses4, p.addresses6)
+    base = (p.subnet_id, p.vpc_id, p.group_ids, p.public, p.client_kind, p.sg_filtered, p.region)
+    if other.is_external or not p.group_ids or not p.sg_filtered:
+        return (*base, p.id)
+    return base
 
 
 @dataclass(slots=True)
@@ -65,7 +70,7 @@ class _Side:
 
     cuts: list[AddressSet]
     breaks: list[int] | None = None
-    atoms: list[AddressSet] | None = None
+    atoms: dict[AddressSet, list[tuple[AddressSet, int]]] = field(default_factory=dict)
 
     def cell(self, address: int) -> int:
         """Which cell of the boundaries an address lies in (equal cells: same atom)."""
@@ -75,17 +80,17 @@ class _Side:
             )
         return bisect_right(self.breaks, address)
 
-    def split(self, block: AddressSet) -> list[AddressSet]:
-        """The atoms of a range placement (its class is itself, so they are cached here)."""
-        if self.atoms is None:
-            self.atoms = split(block, self.cuts)
-        return self.atoms
-
-
-def _side_atoms(side: _Side, block: AddressSet) -> list[tuple[AddressSet, int]]:
-    if block.size == 1:
-        return [(block, side.cell(block.points.intervals[0][0]))]
-    return [(a, a.points.intervals[0][0]) for a in side.split(block)]
+    def split(self, block: AddressSet) -> list[tuple[AddressSet, int]]:
+        """A block's atoms with their cells (cached: the ranges of a class recur in every query)."""
+        found = self.atoms.get(block)
+        if found is None:
+            if block.size == 1:
+                found = [(block, self.cell(block.points.intervals[0][0]))]
+            else:
+                found = [(a, self.cell(a.points.intervals[0][0])) for a in split(block, self.cuts)]
+            if len(block.points.intervals) > 1 or block.size > 1:
+                self.atoms[block] = found
+        return found
 
 
 @dataclass(slots=True)
@@ -125,7 +130,7 @@ class PathBuilder:
 
     def sides(self, src: Placement, dst: Placement, family: int) -> tuple[_Side, _Side]:
         """The atom boundaries of a placement pair's classes (cached per class pair)."""
-        key = (class_key(src), class_key(dst), family)
+        key = (class_key(src, dst), class_key(dst, src), family)
         found = self._cuts.get(key)
         if found is None:
             found = (_Side(self.ev.src_cuts(src, dst, family)), _Side(self.ev.dst_cuts(src, dst, family)))
@@ -143,8 +148,8 @@ class PathBuilder:
         if not a_s or not a_d:
             return []
         s_side, d_side = self.sides(src, dst, family)
-        dst_atoms = _side_atoms(d_side, a_d)
-        return [(s, d, (sc, dc)) for s, sc in _side_atoms(s_side, a_s) for d, dc in dst_atoms]
+        dst_atoms = d_side.split(a_d)
+        return [(s, d, (sc, dc)) for s, sc in s_side.split(a_s) for d, dc in dst_atoms]
 
     def pair(self, src: Placement, dst: Placement, q: Query) -> list[PairEval]:
         """Every (atom) pair of two placements for one flow.
@@ -152,7 +157,7 @@ class PathBuilder:
         Interfaces of one class (same subnet, groups and flags) whose addresses lie in the same
         cell of every boundary the layers test get the same evaluation: it is computed once.
         """
-        skey, dkey = class_key(src), class_key(dst)
+        skey, dkey = class_key(src, dst), class_key(dst, src)
         per_family: list[list[tuple[FamilyEval, AddressSet, AddressSet]]] = []
         for family in (4, 6):
             items = []
@@ -261,8 +266,8 @@ class PathBuilder:
         notes.extend(_half_open_notes(blockers, pairs))
         if any(b.code in _NEEDS_PUBLIC for b in blockers):
             notes.append(
-                "the internet reaches only public addresses: the destination also needs a public IP"
-                " (or an internet-facing load balancer in front of it); no rule change gives it one"
+                "the internet reaches only public addresses: no rule change opens this path; it would"
+                " need a public IP (or an internet-facing load balancer in front of it)"
             )
         if verdict != "reachable" and not fixes and blockers:
             notes.append("no rule change alone fixes this path (see the blockers)")
@@ -296,6 +301,9 @@ class PathBuilder:
             elif p.result.source == "internet" or "@" in p.result.source:
                 more = "..." if len(p.result.source_addresses) > 2 else ""
                 label += f" (from {', '.join(p.result.source_addresses[:2])}{more})"
+            # A pair that no rule change can open (no public address towards the internet) gets
+            # no fix at all: opening its groups and NACLs to the world would achieve nothing.
+            fixable = not any(i.code in _NEEDS_PUBLIC for e in p.evals for i in e.issues)
             for e in p.evals:
                 for i in e.issues:
                     if i.result is Tri.UNKNOWN:
@@ -305,7 +313,7 @@ class PathBuilder:
                     entry = grouped.setdefault(key, (i, []))
                     if label not in entry[1]:
                         entry[1].append(label)
-                    if i.fix is not None:
+                    if i.fix is not None and fixable:
                         hints.append(i.fix)
         blockers = [
             Blocker(
@@ -338,7 +346,7 @@ class PathBuilder:
                     every = Traffic.NONE
                     continue
                 per_family: list[list[Traffic]] = []
-                skey, dkey = class_key(s), class_key(d)
+                skey, dkey = class_key(s, d), class_key(d, s)
                 for family in (4, 6):
                     sets = []
                     for sa, da, cells in self.atoms(s, d, family):

@@ -31,6 +31,14 @@ def _counts(result: PathResult) -> str:
     return f"{total} pair{'s' if total != 1 else ''}: " + ", ".join(parts) if total else "no pairs"
 
 
+def _blocks(cidrs: tuple[str, ...]) -> str:
+    if not cidrs:
+        return ""
+    if len(cidrs) > 3:
+        return f" [{len(cidrs)} blocks: {', '.join(cidrs[:2])}, ...]"
+    return f" [{', '.join(cidrs)}]"
+
+
 def render_path_text(result: PathResult, *, configured_title: str = "") -> str:
     """The human report of one path (ends with a newline)."""
     lines: list[str] = []
@@ -41,10 +49,8 @@ def render_path_text(result: PathResult, *, configured_title: str = "") -> str:
         lines.append("")
         lines.append("pairs:")
         for p in result.pairs[:_PAIR_LIMIT]:
-            src = p.source + (f" [{', '.join(p.source_addresses[:2])}]" if p.source_addresses else "")
-            dst = p.destination + (
-                f" [{', '.join(p.destination_addresses[:2])}]" if p.destination_addresses else ""
-            )
+            src = p.source + _blocks(p.source_addresses)
+            dst = p.destination + _blocks(p.destination_addresses)
             fam = ""
             if len(p.families) > 1:
                 fam = "  (" + ", ".join(f"IPv{f} {v}" for f, v in sorted(p.families.items())) + ")"
