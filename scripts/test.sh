@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs (Python test extras, Debian chromium for the browser tests)
-# and run the whole suite: ruff, mypy --strict, pytest. Safe to run again; it only installs what is missing.
+# and run the whole suite (pytest, which also runs ruff and mypy --strict). Safe to run again; it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test]'
 
 export PATH="$PWD/.venv/bin:$PATH"
-ruff check sgaudit tests bench scripts
-ruff format --check sgaudit tests bench scripts
-mypy sgaudit
+# ruff and mypy run inside the suite (tests/test_quality.py), so one pytest summary reports everything.
 exec python -m pytest "$@"

@@ -82,7 +82,11 @@ def network_view(engine: Engine) -> NetworkView:
     # (a large estate has hundreds of thousands of flows).
     flows = [
         FlowView.model_construct(
-            source=f.source, destination=f.destination, protocol=f.protocol, ports=f.ports, verdict="reachable"
+            source=f.source,
+            destination=f.destination,
+            protocol=f.protocol,
+            ports=f.ports,
+            verdict="reachable",
         )
         for f in engine.matrix(include_internet=True)
     ]
