@@ -1,36 +1,51 @@
-"""The reachability matrix: every allowed flow between endpoints, by equivalence classes.
+"""The reachability matrix: every allowed flow between endpoints, computed by equivalence classes.
 
 ``compute_matrix(engine, sources, destinations, include_internet)`` lists, for every ordered pair of
-endpoints, the traffic that at least one of its pairs reaches (DESIGN.md sections 4 and 6, semantics in
-`/work/notes/semantics.md`): one `Flow` per protocol and merged port range. `compute_matrix_rows` adds
-each row's verdict for the text and CSV formats: ``reachable`` (every pair of the two endpoints),
-``partial`` (some pairs), and ``unknown`` (no pair is known to reach it but some might: a prefix list or
-group the snapshot cannot read). JSON has no room for the verdict, so it lists reachable and partial
-flows only.
+distinct endpoints, the traffic that at least one of its pairs reaches (DESIGN.md sections 4 and 6;
+the semantics are `/work/notes/semantics.md`): one `Flow` per protocol and merged port range, sorted by
+source, destination, protocol and port. `compute_matrix_rows` gives the rows of the text and CSV
+formats, each with a verdict: ``reachable`` (every pair of the two endpoints), ``partial`` (some pairs)
+or ``unknown`` (no pair is known to reach it but some might: a prefix list or group the snapshot cannot
+read, missing route or NACL data). A flow's traffic is split into rows by verdict, so the text rows of a
+pair may cut one JSON flow in two (``tcp 1000-2000 reachable`` and ``tcp 2001-3000 partial``). JSON has
+no field for the verdict: it lists what some pair reaches (reachable and partial), never unknown rows.
+
+Pairs, as the oracle (`sgaudit.engine.oracle`) and the engine count them: a placement never pairs with
+itself and an endpoint never with itself; two interfaces make one pair whatever their families (the
+best family counts); a range placement (an RDS subnet, the internet) makes one pair per piece of its
+address space that the layers treat alike; placements with no address family in common make one
+blocked pair.
 
 How it avoids N^2 Python loops over interfaces:
 
-1. Placements are grouped into classes: same kind, VPC, subnet, region, group set, public address,
-   client kind and address *segment*. Segments are the pieces of the address space cut by every CIDR
-   the estate mentions (rule peers, prefix-list entries, NACL entries, routes, VPCs, subnets), so two
-   addresses of one segment are treated identically by every layer. A range placement (RDS, internet)
-   becomes one point per segment it covers; an interface is one point.
+1. Placements are grouped into classes, separately as sources and as destinations: same kind, VPC,
+   subnet, region, group set, public address, (for sources) client kind and address *segment*. As a
+   source an address matters through the ingress peers of others, routes and NACL entries; as a
+   destination through egress peers, routes and NACL entries; the segments are the pieces of the
+   address space those CIDRs cut, so two addresses of one segment are treated identically. A range
+   placement becomes one point per segment it covers, an interface one point.
 2. Each destination point is joined only with the source points its ingress rules can admit: the
-   members of each referenced group (an index by group) and the points inside each CIDR (a bisect over
-   points sorted by address). Those candidates are bucketed by what else matters about them (their
-   egress rule *content*, subnet, route and NACL segment, client kind), and each bucket is evaluated
-   once: egress and ingress as `Traffic` unions, routes by longest prefix match and NACLs by first match
-   as sets, every piece cached by the keys it depends on.
-3. Class results are aggregated per pair of endpoint classes (endpoints with the same classes) and only
-   then expanded to endpoint pairs and rows.
+   members of each referenced group (an index by group) and the points inside each CIDR peer (a
+   bisect over points sorted by address). Along the address-sorted sources the set of matched peers
+   changes only at peer boundaries, and within such a run the result depends only on a source's
+   bucket (egress rule *content*, VPC, subnet, route/NACL segment, client kind): each (bucket,
+   matched peers) is evaluated once, and the run is filled in bulk. The layers are set-valued
+   (`Traffic` allowed and unknown), every piece cached by exactly the keys it depends on, and results
+   are interned as small ints so that their algebra runs once per distinct question.
+3. Class results are aggregated per pair of endpoint classes (endpoints whose placements fall in the
+   same classes) and only then expanded to endpoint pairs; endpoints that share a placement are
+   judged pair by pair.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
+import gc
 import ipaddress
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -154,6 +169,7 @@ def select_endpoints(
 # ---- small helpers ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _span(cidr: str) -> tuple[int, int, int, int]:
     """(family, first, last, prefix length) of a CIDR."""
     n = ipaddress.ip_network(cidr, strict=False)
@@ -162,9 +178,6 @@ def _span(cidr: str) -> tuple[int, int, int, int]:
 
 def _one(dim: str, points: IntervalSet) -> Traffic:
     return Traffic(**{dim: points})
-
-
-_PROTO_DIM = {"tcp": "tcp", "udp": "udp", "icmp": "icmp", "icmpv6": "icmpv6"}
 
 
 def _proto_number(value: str) -> int:
@@ -243,11 +256,11 @@ class _Results:
 
     def conj(self, a: int, b: int) -> int:
         """Both layers: a deny in either wins, then an unknown."""
-        if a == R_NONE or b == R_NONE:
+        if R_NONE in (a, b):
             return R_NONE
         if a == R_ALL:
             return b
-        if b == R_ALL or a == b:
+        if b in (R_ALL, a):
             return a
         key = (a, b) if a < b else (b, a)
         r = self._conj.get(key)
@@ -259,7 +272,7 @@ class _Results:
 
     def best(self, a: int, b: int) -> int:
         """Two address families of one interface pair: a client uses whichever works."""
-        if a == R_NONE or a == b:
+        if a in (R_NONE, b):
             return b
         if b == R_NONE:
             return a
@@ -362,7 +375,8 @@ class _Matrix:
         self._cache: dict[tuple[object, ...], object] = {}
         self._peered: dict[tuple[str | None, str | None], bool] = {}
         self._rules = {
-            gid: [(r.direction, _rule_traffic(r), r) for r in g.rules] for gid, g in inv.security_groups.items()
+            gid: [(r.direction, _rule_traffic(r), r) for r in g.rules]
+            for gid, g in inv.security_groups.items()
         }
         self._bounds: dict[str, dict[int, set[int]]] = {r: {4: set(), 6: set()} for r in _ROLES}
         self._collect_bounds()
@@ -475,7 +489,7 @@ class _Matrix:
         return pid
 
     def sg_side(
-        self, pid: int, family: int, seg: int, address: int, other: _Class, private: bool, middlebox: bool
+        self, pid: int, family: int, seg: int, address: int, other: _Class, *, private: bool, middlebox: bool
     ) -> int:
         """One direction of the security-group layer: the union of the profile's matching rules."""
         prof = self.profile_list[pid]
@@ -507,9 +521,13 @@ class _Matrix:
         key = (a, b)
         hit = self._peered.get(key)
         if hit is None:
-            hit = a is not None and b is not None and any(
-                pcx.active and {pcx.requester_vpc_info.vpc_id, pcx.accepter_vpc_info.vpc_id} == {a, b}
-                for pcx in self.inv.peering_connections.values()
+            hit = (
+                a is not None
+                and b is not None
+                and any(
+                    pcx.active and {pcx.requester_vpc_info.vpc_id, pcx.accepter_vpc_info.vpc_id} == {a, b}
+                    for pcx in self.inv.peering_connections.values()
+                )
             )
             self._peered[key] = hit
         return hit
@@ -524,7 +542,9 @@ class _Matrix:
         hit = self._cache.get(key)
         if hit is None:
             table = self.inv.route_table_for(subnet) if subnet else None
-            hit = self._cache[key] = (Tri.UNKNOWN, None) if table is None else self._lpm(table, family, address)
+            hit = self._cache[key] = (
+                (Tri.UNKNOWN, None) if table is None else self._lpm(table, family, address)
+            )
         return hit  # type: ignore[return-value]
 
     def _lpm(self, table: RouteTable, family: int, address: int) -> tuple[Tri, str | None]:
@@ -639,7 +659,9 @@ class _Matrix:
             hit = self._cache[key] = out
         return hit  # type: ignore[return-value]
 
-    def nacl_allowed(self, subnet: str | None, egress: bool, family: int, seg: int, address: int) -> Traffic | None:
+    def nacl_allowed(
+        self, subnet: str | None, egress: bool, family: int, seg: int, address: int
+    ) -> Traffic | None:
         """First match in one direction: what it allows to/from ``address`` (None: no NACL data)."""
         key = ("nacl", subnet, egress, family, seg)
         if key in self._cache:
@@ -669,7 +691,7 @@ class _Matrix:
         return hit  # type: ignore[return-value]
 
     def return_leg(
-        self, subnet: str | None, egress: bool, family: int, seg: int, address: int, client_kind: str
+        self, subnet: str | None, egress: bool, family: int, seg: int, address: int, *, client_kind: str
     ) -> int:
         """The forward flows whose replies this leg lets through (replies go to/come from ``address``).
 
@@ -710,20 +732,25 @@ class _Matrix:
         a, b = ps.addr[family], pd.addr[family]
         c = self.res.conj
         r = c(self.leg(s.subnet, True, family, nd, b), self.leg(d.subnet, False, family, ns, a))
-        r = c(r, self.return_leg(d.subnet, True, family, ns, a, s.client_kind))
-        r = c(r, self.return_leg(s.subnet, False, family, nd, b, s.client_kind))
+        r = c(r, self.return_leg(d.subnet, True, family, ns, a, client_kind=s.client_kind))
+        r = c(r, self.return_leg(s.subnet, False, family, nd, b, client_kind=s.client_kind))
         self._cache[key] = r
         return r
 
     # -- one pair of points in one family -------------------------------------------------------
 
-    def ingress(self, ps: _Point, pd: _Point, family: int, private: bool, middlebox: bool, mask: int | None) -> int:
-        """The destination's ingress layer; ``mask`` (when known) says which rule peers the source
-        matches, in the bit order of `_Join._runs`: CIDR entries, then groups, then foreign groups."""
+    def ingress(
+        self, ps: _Point, pd: _Point, family: int, refs_apply: bool, middlebox: bool, *, mask: int | None
+    ) -> int:
+        """The destination's ingress layer. ``refs_apply``: group references can match on this path;
+        ``mask`` (when known) says which rule peers the source matches, in the bit order of
+        `_Join._runs`: CIDR entries, then groups, then foreign groups."""
         s, d = ps.cls, pd.cls
         if mask is None:
-            return self.sg_side(d.pid, family, ps.seg[family][0], ps.addr[family], s, private, middlebox)
-        refs_apply = s.kind in _PRIVATE_KINDS and private
+            # refs_apply is "a private source on a private path": what sg_side checks with these.
+            return self.sg_side(
+                d.pid, family, ps.seg[family][0], ps.addr[family], s, private=refs_apply, middlebox=middlebox
+            )
         key = ("im", d.pid, family, mask, refs_apply, middlebox)
         hit = self._cache.get(key)
         if hit is not None:
@@ -752,29 +779,40 @@ class _Matrix:
 
     def evaluate(self, ps: _Point, pd: _Point, family: int, mask: int | None = None) -> int:
         """What ``ps`` reaches of ``pd`` in one family (a result id); see `ingress` for ``mask``."""
+        x, refs_apply, middlebox = self.outer(ps, pd, family)
+        d = pd.cls
+        if not x or not d.sg_filtered or d.kind in _EXTERNAL_KINDS:
+            return x
+        return self.res.conj(x, self.ingress(ps, pd, family, refs_apply, middlebox, mask=mask))
+
+    def outer(self, ps: _Point, pd: _Point, family: int) -> tuple[int, bool, bool]:
+        """Every layer but the destination's ingress rules: (result id, whether group references
+        can match on this path, whether it crosses a middlebox)."""
         s, d = ps.cls, pd.cls
         s_ext, d_ext = s.kind in _EXTERNAL_KINDS, d.kind in _EXTERNAL_KINDS
         if s_ext and d_ext:
-            return R_NONE  # no AWS network between two outside addresses
+            return R_NONE, False, False  # no AWS network between two outside addresses
         if s_ext:
-            return self._from_outside(ps, pd, family, mask)
+            return self._from_outside(ps, pd, family), False, False
         if d_ext:
-            return self._to_outside(ps, pd, family)
+            return self._to_outside(ps, pd, family), False, False
         private = self.private(s, d)
         route, middlebox = self.private_route(ps, pd, family)
         if route is Tri.DENY:
-            return R_NONE
+            return R_NONE, False, False
         c = self.res.conj
         r = self.res.of_tri(route)
         if s.sg_filtered:
-            r = c(r, self.sg_side(s.pid, family, pd.seg[family][0], pd.addr[family], d, private, middlebox))
-        if d.sg_filtered and r:
-            r = c(r, self.ingress(ps, pd, family, private, middlebox, mask))
+            eg = self.sg_side(
+                s.pid, family, pd.seg[family][0], pd.addr[family], d, private=private, middlebox=middlebox
+            )
+            r = c(r, eg)
         if s.subnet != d.subnet and r:
             r = c(r, self.nacl_private(ps, pd, family))
-        return r
+        return r, s.kind in _PRIVATE_KINDS and private, middlebox
 
-    def _from_outside(self, ps: _Point, pd: _Point, family: int, mask: int | None) -> int:
+    def _from_outside(self, ps: _Point, pd: _Point, family: int) -> int:
+        """The internet (or an outside CIDR) to a placement, but for its ingress rules."""
         s, d = ps.cls, pd.cls
         a, ns = ps.addr[family], ps.seg[family][1]
         hit = self.lookup(d.subnet, family, ns, a)
@@ -790,10 +828,7 @@ class _Matrix:
             return R_NONE
         c = self.res.conj
         r = c(self.res.of_tri(route), self.leg(d.subnet, False, family, ns, a))
-        r = c(r, self.return_leg(d.subnet, True, family, ns, a, s.client_kind))
-        if d.sg_filtered and r:
-            r = c(r, self.ingress(ps, pd, family, False, False, mask))
-        return r
+        return c(r, self.return_leg(d.subnet, True, family, ns, a, client_kind=s.client_kind))
 
     def _to_outside(self, ps: _Point, pd: _Point, family: int) -> int:
         s, d = ps.cls, pd.cls
@@ -801,7 +836,7 @@ class _Matrix:
         c = self.res.conj
         r = R_ALL
         if s.sg_filtered:
-            r = self.sg_side(s.pid, family, pd.seg[family][0], b, d, False, False)
+            r = self.sg_side(s.pid, family, pd.seg[family][0], b, d, private=False, middlebox=False)
             if not r:
                 return R_NONE
         hit = self.lookup(s.subnet, family, nd, b)
@@ -810,7 +845,7 @@ class _Matrix:
         target = hit[1]
         own = c(
             self.leg(s.subnet, True, family, nd, b),
-            self.return_leg(s.subnet, False, family, nd, b, s.client_kind),
+            self.return_leg(s.subnet, False, family, nd, b, client_kind=s.client_kind),
         )
         if target.startswith("igw-"):
             route = self.gateway(target, s.vpc)
@@ -840,9 +875,9 @@ class _Matrix:
         if nat.subnet_id != s.subnet:
             r = c(r, own)
             r = c(r, self.leg(nat.subnet_id, False, family, ns, a))
-            r = c(r, self.return_leg(nat.subnet_id, True, family, ns, a, s.client_kind))
+            r = c(r, self.return_leg(nat.subnet_id, True, family, ns, a, client_kind=s.client_kind))
         r = c(r, self.leg(nat.subnet_id, True, family, nd, b))
-        return c(r, self.return_leg(nat.subnet_id, False, family, nd, b, "nat"))
+        return c(r, self.return_leg(nat.subnet_id, False, family, nd, b, client_kind="nat"))
 
 
 # ---- classes of placements --------------------------------------------------------------------------
@@ -879,7 +914,9 @@ class _Side:
         )
         if p.kind == "interface":
             segs = [
-                None if p.addresses(f).is_empty else self.m.seg_ids(self.role, f, p.addresses(f).points.intervals[0][0])
+                None
+                if p.addresses(f).is_empty
+                else self.m.seg_ids(self.role, f, p.addresses(f).points.intervals[0][0])
                 for f in (4, 6)
             ]
             return (*base, *segs)
@@ -905,7 +942,9 @@ class _Side:
                 interface=p.kind == "interface",
             )
             if c.sg_filtered and c.kind in _PRIVATE_KINDS:
-                c.pid = self.m.profile(c.groups, Direction.EGRESS if self.role == "src" else Direction.INGRESS)
+                c.pid = self.m.profile(
+                    c.groups, Direction.EGRESS if self.role == "src" else Direction.INGRESS
+                )
             self._by_key[key] = c
             self.classes.append(c)
             self._make_points(c, p)
@@ -936,8 +975,8 @@ def _pair_count(cs: _Class, cd: _Class) -> int:
     """How many pairs one placement of ``cs`` and one of ``cd`` make (semantics.md, range placements)."""
     if cs.interface and cd.interface:
         return 1
-    n = sum(k * cd.per_family.get(f, 0) for f, k in cs.per_family.items())
-    return n or 1
+    a, b = cs.per_family, cd.per_family
+    return a.get(4, 0) * b.get(4, 0) + a.get(6, 0) * b.get(6, 0) or 1
 
 
 class _Arrays(NamedTuple):
@@ -945,7 +984,7 @@ class _Arrays(NamedTuple):
 
     starts: list[int]  # representative address
     points: list[_Point]
-    classes: list[int]  # class index
+    keys: list[int]  # what results are keyed by: class index (interfaces) or point index (ranges)
     lam: list[int]  # bucket: everything about the source that matters besides the rules it matches
     pos: dict[int, int]  # point index -> position
 
@@ -966,17 +1005,28 @@ class _Join:
         for fam in (4, 6):
             for iface in (True, False):
                 pts = sorted(
-                    (p for p in src.points if fam in p.addr and p.cls.interface == iface), key=lambda p: p.addr[fam]
+                    (p for p in src.points if fam in p.addr and p.cls.interface == iface),
+                    key=lambda p: p.addr[fam],
                 )
                 lam = []
                 for p in pts:
                     c = p.cls
-                    key = (c.pid, c.kind, c.vpc, c.subnet, c.region, c.public, c.client_kind, c.sg_filtered, p.seg[fam][1])
+                    key = (
+                        c.pid,
+                        c.kind,
+                        c.vpc,
+                        c.subnet,
+                        c.region,
+                        c.public,
+                        c.client_kind,
+                        c.sg_filtered,
+                        p.seg[fam][1],
+                    )
                     lam.append(buckets.setdefault(key, len(buckets)))
                 self.arrays[(fam, iface)] = _Arrays(
                     [p.addr[fam] for p in pts],
                     pts,
-                    [p.cls.idx for p in pts],
+                    [p.cls.idx if iface else p.idx for p in pts],
                     lam,
                     {p.idx: i for i, p in enumerate(pts)},
                 )
@@ -985,14 +1035,47 @@ class _Join:
             if p.cls.kind in _PRIVATE_KINDS:
                 for g in p.cls.groups:
                     self.by_group[g].append(p)
+        self._outer: dict[tuple[int, int], tuple[int, bool, bool]] = {}
+        self._members: dict[tuple[int, bool, str], list[int]] = {}
+        self._dest_keys: dict[tuple[object, ...], int] = {}
+        # The groups some egress rule names: the only ones of a destination that egress can depend on.
+        self._egress_named = {
+            r.peer.value
+            for g in m.inv.security_groups.values()
+            for r in g.rules
+            if r.direction is Direction.EGRESS and r.peer.kind is PeerKind.SECURITY_GROUP
+        }
 
-    def _runs(self, pd: _Point, arr: _Arrays, family: int) -> tuple[list[tuple[int, int, int]], dict[int, int]]:
-        """Runs of positions (first, end, mask of matched CIDR peers), and the extra bits of positions
-        that carry a referenced group; a position in neither reaches nothing."""
+    def _dest_key(self, pd: _Point, family: int) -> int:
+        """What about a destination the layers other than its ingress rules depend on, as an id."""
+        d = pd.cls
+        named = tuple(g for g in d.groups if g in self._egress_named)
+        key = (d.kind, d.vpc, d.subnet, d.region, d.public, d.sg_filtered, family, pd.seg[family], named)
+        return self._dest_keys.setdefault(key, len(self._dest_keys))
+
+    def _group_positions(self, arr: _Arrays, family: int, iface: bool, group: str) -> list[int]:
+        """Sorted positions, in one address-sorted array, of the source points carrying a group."""
+        key = (family, iface, group)
+        hit = self._members.get(key)
+        if hit is None:
+            pos = arr.pos
+            hit = self._members[key] = sorted(
+                i for i in (pos.get(p.idx) for p in self.by_group.get(group, ())) if i is not None
+            )
+        return hit
+
+    def _runs(
+        self, pd: _Point, arr: _Arrays, family: int, iface: bool
+    ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]], list[tuple[int, list[int]]]]:
+        """For one destination: the runs of source positions that may reach it (first, end, mask of
+        the matched CIDR peers), every piece of [0, n) with its mask (runs and the gaps between them),
+        and the positions carrying referenced groups with their bits. A position in no run and no
+        group reaches nothing."""
         d = pd.cls
         n = len(arr.points)
         if not (d.kind in _PRIVATE_KINDS and d.sg_filtered):
-            return ([(0, n, 0)] if n else []), {}
+            whole = [(0, n, 0)] if n else []
+            return whole, whole, []
         prof = self.m.profile_list[d.pid]
         events: list[tuple[int, int]] = []
         bit = 1
@@ -1002,56 +1085,86 @@ class _Join:
                 if a < b:
                     events += ((a, bit), (b, bit))
             bit <<= 1
-        extra: dict[int, int] = {}
+        groups: list[tuple[int, list[int]]] = []
         for g, _ in (*prof.refs, *prof.foreign):
-            for p in self.by_group.get(g, ()):
-                i = arr.pos.get(p.idx)
-                if i is not None:
-                    extra[i] = extra.get(i, 0) | bit
+            positions = self._group_positions(arr, family, iface, g)
+            if positions:
+                groups.append((bit, positions))
             bit <<= 1
+        if len(groups) > 1:
+            # A source in several referenced groups matches several rules: regroup by combined bits.
+            combined: dict[int, int] = defaultdict(int)
+            for b, positions in groups:
+                for i in positions:
+                    combined[i] |= b
+            by_bits: dict[int, list[int]] = defaultdict(list)
+            for i in sorted(combined):
+                by_bits[combined[i]].append(i)
+            groups = list(by_bits.items())
         everyone = prof.missing or bool(prof.pl_unknown)
         events.sort()
-        runs: list[tuple[int, int, int]] = []
+        pieces: list[tuple[int, int, int]] = []
         mask, last = 0, 0
         for at, flip in events:
-            if at > last and (mask or everyone):
-                runs.append((last, at, mask))
+            if at > last:
+                pieces.append((last, at, mask))
             mask ^= flip
             last = at
-        if last < n and everyone:
-            runs.append((last, n, 0))
-        return runs, extra
+        if last < n:
+            pieces.append((last, n, 0))
+        runs = [p for p in pieces if p[2] or everyone]
+        return runs, pieces, groups
 
     def sources_for(self, pd: _Point, family: int, iface: bool) -> dict[int, int]:
         """Source class -> result id (zero for nothing) of the sources of one shape, for one family.
 
         For range pieces the key is the point index instead, since a range has many."""
         arr = self.arrays[(family, iface)]
-        runs, extra = self._runs(pd, arr, family)
+        runs, pieces, groups = self._runs(pd, arr, family, iface)
         done: dict[tuple[int, int], int] = {}
-        evaluate = self.m.evaluate
+        m = self.m
         lam, points = arr.lam, arr.points
-        keys = arr.classes if iface else [p.idx for p in points]
+        keys = arr.keys
         out: dict[int, int] = {}
+        d = pd.cls
+        dx = self._dest_key(pd, family)
+        outer_cache = self._outer
+        ingress_applies = d.sg_filtered and d.kind in _PRIVATE_KINDS
 
         def result(i: int, mask: int) -> int:
             key = (lam[i], mask)
             r = done.get(key)
             if r is None:
-                r = done[key] = evaluate(points[i], pd, family, mask)
+                # Everything but the ingress rules depends on the source's bucket and the
+                # destination's location only: shared by every destination of that location.
+                xkey = (lam[i], dx)
+                x = outer_cache.get(xkey)
+                if x is None:
+                    x = outer_cache[xkey] = m.outer(points[i], pd, family)
+                r = x[0]
+                if r and ingress_applies:
+                    r = m.res.conj(r, m.ingress(points[i], pd, family, x[1], x[2], mask=mask))
+                done[key] = r
             return r
 
-        for a, b, mask in runs:
-            seg = lam[a:b]
-            firsts = dict(zip(seg, range(a, b), strict=True))  # bucket -> a position holding it
+        def fill(positions: list[int], buckets: list[int], mask: int) -> None:
+            # One evaluation per bucket, then the positions that reach something, in bulk (C loops).
+            firsts = dict(zip(buckets, positions, strict=True))  # bucket -> a position holding it
             table = {bucket: result(i, mask) for bucket, i in firsts.items()}
-            out.update(zip(keys[a:b], map(table.__getitem__, seg), strict=True))
-        if extra:
-            run_starts = [a for a, _, _ in runs]
-            for i, bits in extra.items():
-                k = bisect.bisect_right(run_starts, i) - 1
-                mask = runs[k][2] if k >= 0 and i < runs[k][1] else 0
-                out[keys[i]] = result(i, mask | bits)
+            if any(table.values()):
+                found = list(map(table.__getitem__, buckets))
+                chosen = itertools.compress(map(keys.__getitem__, positions), found)
+                out.update(zip(chosen, filter(None, found), strict=True))
+
+        for a, b, mask in runs:
+            fill(list(range(a, b)), lam[a:b], mask)
+        # Members of referenced groups match more rules than their run says: they are filled again,
+        # after the runs (a result only grows with the rules matched, so nothing is lost).
+        for bits, positions in groups:
+            for a, b, mask in pieces:
+                sub = positions[bisect.bisect_left(positions, a) : bisect.bisect_left(positions, b)]
+                if sub:
+                    fill(sub, list(map(lam.__getitem__, sub)), mask | bits)
         return out
 
     def class_results(self, cd: _Class) -> tuple[dict[int, int], dict[int, int]]:
@@ -1106,6 +1219,7 @@ class _Pairs:
         self._agg: dict[tuple[frozenset[int], bool], _Aggregate] = {}
         self._agg_one: dict[int, _Aggregate] = {}
         self._agg_rid: dict[int, _Aggregate] = {}
+        self._agg_simple: dict[tuple[int, bool], _Aggregate] = {}
 
     def cpr(self, rids: frozenset[int], complete: bool) -> int:
         key = (rids, complete)
@@ -1132,7 +1246,9 @@ class _Pairs:
                 every = tvs[0][0]
                 for a, _ in tvs[1:]:
                     every = every & a
-            hit = self._agg[(rids, complete)] = _Aggregate(every, some, Traffic.union(u for _, u in tvs) - some)
+            hit = self._agg[(rids, complete)] = _Aggregate(
+                every, some, Traffic.union(u for _, u in tvs) - some
+            )
         return hit
 
     def of_rid(self, rid: int) -> _Aggregate:
@@ -1149,17 +1265,33 @@ class _Pairs:
             hit = self._agg_one[cpr] = self.aggregate(*self.items[cpr])
         return hit
 
-    def of_many(self, cprs: Iterable[int], expected: int) -> _Aggregate:
+    def of_many(self, codes: list[int], expected: int) -> _Aggregate:
+        """Aggregate coded results: ``rid * 2`` (one complete pair) or ``class-pair id * 2 + 1``."""
+        distinct = set(codes)
+        if len(distinct) == 1:
+            (code,) = distinct
+            if not code & 1:  # the common case: every class pair has the same single result
+                key = (code >> 1, len(codes) == expected)
+                hit = self._agg_simple.get(key)
+                if hit is None:
+                    hit = self._agg_simple[key] = self.aggregate(frozenset((key[0],)), key[1])
+                return hit
         rids: set[int] = set()
         full = 0
-        for c in cprs:
-            r, complete = self.items[c]
-            rids |= r
-            full += complete
+        for code in codes:
+            if code & 1:
+                r, complete = self.items[code >> 1]
+                rids |= r
+                full += complete
+            else:
+                rids.add(code >> 1)
+                full += 1
         return self.aggregate(frozenset(rids), full == expected)
 
 
-def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list[tuple[list[int], list[_Aggregate]]]:
+def _compute(
+    engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]
+) -> list[tuple[list[int], list[_Aggregate]]]:
     """Per source endpoint: the destination indices of every pair with some flow (ascending), and
     the traffic of each."""
     m = _Matrix(engine)
@@ -1170,8 +1302,9 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list
     join = _Join(m, src, pairs)
 
     # Source endpoint classes: those of one class (most) are looked up directly, the others accumulate.
-    solo: dict[int, list[int]] = {}
-    multi_keys_of_class: dict[int, list[tuple[int, ...]]] = defaultdict(list)
+    # Lists indexed by class, for speed: solo[c] = the endpoints whose only class is c.
+    solo: list[list[int]] = [[] for _ in src.classes]
+    multi_keys_of_class: list[list[tuple[int, ...]]] = [[] for _ in src.classes]
     for key, members in src.groups.items():
         if len(key) == 1:
             solo[key[0]] = members
@@ -1186,73 +1319,93 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list
             hit = results[cd] = join.class_results(dst.classes[cd])
         return hit
 
-    # Endpoint pairs that share a placement are judged one by one (a placement never pairs with itself).
-    shared = _shared_pairs(srcs, dsts)
+    # Endpoint pairs that share a placement are judged one by one at the end (a placement never
+    # pairs with itself); an endpoint never pairs with itself at all.
     js: list[list[int]] = [[] for _ in srcs]
     aggs: list[list[_Aggregate]] = [[] for _ in srcs]
+    of_rid, of_one, of_many = pairs.of_rid, pairs.of_one, pairs.of_many
 
     def emit(members: list[int], d_members: list[int], agg: _Aggregate) -> None:
-        if not (agg.some or agg.unknown):
-            return
-        for i in members:
-            excluded = shared.get(i)
-            if excluded is None:
+        if agg.some or agg.unknown:
+            many = [agg] * len(d_members)
+            for i in members:
                 js[i] += d_members
-                aggs[i] += [agg] * len(d_members)
-            else:
-                keep = [j for j in d_members if j not in excluded]
-                js[i] += keep
-                aggs[i] += [agg] * len(keep)
+                aggs[i] += many
 
     for dkey, d_members in dst.groups.items():
+        # Accumulated results of multi-class source endpoint classes, coded: rid * 2 for a complete
+        # single pair, class-pair id * 2 + 1 otherwise.
         acc: dict[tuple[int, ...], list[int]] = defaultdict(list)
+        one_class = len(dkey) == 1
         for cd in dkey:
             singles, multis = results_for(cd)
+            by_r: dict[int, list[int]] = defaultdict(list)
             for cs, r in singles.items():
-                if not r:
-                    continue
-                if len(dkey) == 1 and cs in solo:
-                    emit(solo[cs], d_members, pairs.of_rid(r))
-                for skey in multi_keys_of_class.get(cs, ()):
-                    acc[skey].append(pairs.single(r))
-                if len(dkey) > 1 and cs in solo:
-                    acc[(cs,)].append(pairs.single(r))
+                if r:
+                    by_r[r].append(cs)
+            for r, css in by_r.items():
+                code = r * 2
+                if one_class:
+                    agg = of_rid(r)
+                    if agg.some or agg.unknown:
+                        many = [agg] * len(d_members)
+                        for cs in css:
+                            for i in solo[cs]:
+                                js[i] += d_members
+                                aggs[i] += many
+                else:
+                    for cs in css:
+                        if solo[cs]:
+                            acc[(cs,)].append(code)
+                for cs in css:
+                    for skey in multi_keys_of_class[cs]:
+                        acc[skey].append(code)
             for cs, cpr in multis.items():
-                if len(dkey) == 1 and cs in solo:
-                    emit(solo[cs], d_members, pairs.of_one(cpr))
-                for skey in multi_keys_of_class.get(cs, ()):
-                    acc[skey].append(cpr)
-                if len(dkey) > 1 and cs in solo:
-                    acc[(cs,)].append(cpr)
-        for skey, cprs in acc.items():
-            emit(src.groups[skey], d_members, pairs.of_many(cprs, len(skey) * len(dkey)))
+                if solo[cs]:
+                    if one_class:
+                        emit(solo[cs], d_members, of_one(cpr))
+                    else:
+                        acc[(cs,)].append(cpr * 2 + 1)
+                for skey in multi_keys_of_class[cs]:
+                    acc[skey].append(cpr * 2 + 1)
+        for skey, codes in acc.items():
+            emit(src.groups[skey], d_members, of_many(codes, len(skey) * len(dkey)))
 
+    shared = _shared_pairs(srcs, dsts)
+    exact: dict[int, list[tuple[int, _Aggregate]]] = defaultdict(list)
     for i, shared_js in shared.items():
         for j in sorted(shared_js):
-            if srcs[i].selector == dsts[j].selector:
-                continue
             combos = {
                 (src.class_of[s.id], dst.class_of[d.id])
                 for s in srcs[i].placements
                 for d in dsts[j].placements
                 if s.id != d.id
             }
-            cprs = []
+            codes = []
             for cs, cd in combos:
                 singles, multis = results_for(cd)
-                r = singles.get(cs)
-                if r:
-                    cprs.append(pairs.single(r))
+                rid = singles.get(cs)
+                if rid:
+                    codes.append(rid * 2)
                 elif cs in multis:
-                    cprs.append(multis[cs])
-            if cprs:
-                agg = pairs.of_many(cprs, len(combos))
+                    codes.append(multis[cs] * 2 + 1)
+            if codes:
+                agg = of_many(codes, len(combos))
                 if agg.some or agg.unknown:
-                    js[i].append(j)
-                    aggs[i].append(agg)
+                    exact[i].append((j, agg))
+    self_index = {e.selector: j for j, e in enumerate(dsts)}
     out = []
-    for row_js, row_aggs in zip(js, aggs, strict=True):
-        if any(a > b for a, b in zip(row_js, row_js[1:])):
+    for i, (found_js, found_aggs) in enumerate(zip(js, aggs, strict=True)):
+        row_js, row_aggs = found_js, found_aggs
+        drop = set(shared.get(i, ()))
+        me = self_index.get(srcs[i].selector)
+        if me is not None:
+            drop.add(me)
+        if drop:
+            kept = [(j, a) for j, a in zip(row_js, row_aggs, strict=True) if j not in drop] + exact.get(i, [])
+            row_js = [j for j, _ in kept]
+            row_aggs = [a for _, a in kept]
+        if any(a > b for a, b in itertools.pairwise(row_js)):
             order = sorted(range(len(row_js)), key=row_js.__getitem__)
             row_js = [row_js[k] for k in order]
             row_aggs = [row_aggs[k] for k in order]
@@ -1261,7 +1414,7 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> list
 
 
 def _shared_pairs(srcs: list[Endpoint], dsts: list[Endpoint]) -> dict[int, set[int]]:
-    """Source index -> destination indices of the endpoints it shares a placement with."""
+    """Source index -> destination indices of the other endpoints it shares a placement with."""
     by_placement: dict[str, list[int]] = defaultdict(list)
     for j, e in enumerate(dsts):
         for p in e.placements:
@@ -1269,11 +1422,83 @@ def _shared_pairs(srcs: list[Endpoint], dsts: list[Endpoint]) -> dict[int, set[i
     out: dict[int, set[int]] = defaultdict(set)
     for i, e in enumerate(srcs):
         for p in e.placements:
-            out[i].update(by_placement.get(p.id, ()))
+            out[i].update(j for j in by_placement.get(p.id, ()) if dsts[j].selector != e.selector)
     return {i: js for i, js in out.items() if js}
 
 
 # ---- public entry points ----------------------------------------------------------------------------
+
+
+class MatrixResult:
+    """A computed matrix: the endpoint pairs with some flow and their traffic; rows and flows are
+    produced on demand, in sorted order (source selector, destination selector, protocol, port)."""
+
+    def __init__(
+        self,
+        sources: list[Endpoint],
+        destinations: list[Endpoint],
+        rows: list[tuple[list[int], list[_Aggregate]]],
+    ) -> None:
+        self.sources = sources
+        self.destinations = destinations
+        self._rows = rows
+        self.pair_count = sum(len(js) for js, _ in rows)
+        self._row_templates: dict[int, list[tuple[str, str, RowVerdict]]] = {}
+        self._flow_templates: dict[int, list[tuple[str, str]]] = {}
+
+    def _pairs(self) -> Iterator[tuple[str, str, _Aggregate]]:
+        dsts = self.destinations
+        for src, (js, aggs) in zip(self.sources, self._rows, strict=True):
+            s = src.selector
+            for j, agg in zip(js, aggs, strict=True):
+                yield s, dsts[j].selector, agg
+
+    def iter_pairs(self) -> Iterator[PairTraffic]:
+        """Every endpoint pair with some flow: (every, some, unknown) traffic."""
+        for s, d, agg in self._pairs():
+            yield PairTraffic(s, d, agg.every, agg.some, agg.unknown)
+
+    def iter_rows(self) -> Iterator[MatrixRow]:
+        """The text/CSV rows: reachable, partial and unknown flows, each with its verdict."""
+        templates = self._row_templates
+        for s, d, agg in self._pairs():
+            t = templates.get(id(agg))
+            if t is None:
+                t = templates[id(agg)] = row_entries(*agg)
+            for pr, po, v in t:
+                yield MatrixRow(s, d, pr, po, v)
+
+    def iter_flows(self) -> Iterator[tuple[str, str, str, str]]:
+        """The DESIGN.md section 6 flows, as (source, destination, protocol, ports)."""
+        templates = self._flow_templates
+        for s, d, agg in self._pairs():
+            t = templates.get(id(agg))
+            if t is None:
+                t = templates[id(agg)] = [
+                    (e.protocol, e.ports) for e in sorted(agg.some.matrix_entries(), key=_entry_key)
+                ]
+            for pr, po in t:
+                yield s, d, pr, po
+
+
+def compute(
+    engine: Engine,
+    sources: Sequence[Endpoint] | None = None,
+    destinations: Sequence[Endpoint] | None = None,
+    include_internet: bool = True,
+) -> MatrixResult:
+    """The matrix between ``sources`` and ``destinations`` (``None``: every endpoint and the internet)."""
+    srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
+    # The computation allocates millions of small objects and frees none until the end: the cyclic
+    # garbage collector would rescan the whole (large) heap over and over for nothing.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        rows = _compute(engine, srcs, dsts)
+    finally:
+        if enabled:
+            gc.enable()
+    return MatrixResult(srcs, dsts, rows)
 
 
 def compute_pair_traffic(
@@ -1283,12 +1508,7 @@ def compute_pair_traffic(
     include_internet: bool = True,
 ) -> list[PairTraffic]:
     """For every ordered endpoint pair with some flow: (every, some, unknown) traffic, sorted."""
-    srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
-    return [
-        PairTraffic(srcs[i].selector, dsts[j].selector, *agg)
-        for i, (row_js, row_aggs) in enumerate(_compute(engine, srcs, dsts))
-        for j, agg in zip(row_js, row_aggs, strict=True)
-    ]
+    return list(compute(engine, sources, destinations, include_internet).iter_pairs())
 
 
 def compute_matrix_rows(
@@ -1298,18 +1518,7 @@ def compute_matrix_rows(
     include_internet: bool = True,
 ) -> list[MatrixRow]:
     """Every flow that some pair reaches or might reach, with its verdict, sorted."""
-    srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
-    templates: dict[int, list[tuple[str, str, RowVerdict]]] = {}
-    out: list[MatrixRow] = []
-    for i, (row_js, row_aggs) in enumerate(_compute(engine, srcs, dsts)):
-        s = srcs[i].selector
-        for j, agg in zip(row_js, row_aggs, strict=True):
-            t = templates.get(id(agg))
-            if t is None:
-                t = templates[id(agg)] = row_entries(*agg)
-            d = dsts[j].selector
-            out.extend(MatrixRow(s, d, pr, po, v) for pr, po, v in t)
-    return out
+    return list(compute(engine, sources, destinations, include_internet).iter_rows())
 
 
 def compute_matrix(
@@ -1321,17 +1530,10 @@ def compute_matrix(
     """Every allowed flow between endpoints (DESIGN.md section 6), sorted, ports merged.
 
     A flow is listed when at least one pair of the two endpoints reaches it (``reachable`` or
-    ``partial``); `compute_matrix_rows` gives each row's verdict.
+    ``partial``); `compute_matrix_rows` gives each row's verdict. ``None`` means every endpoint and,
+    when ``include_internet``, the internet.
     """
-    srcs, dsts = select_endpoints(engine, sources, destinations, include_internet)
-    templates: dict[int, list[MatrixEntry]] = {}
-    out: list[Flow] = []
-    for i, (row_js, row_aggs) in enumerate(_compute(engine, srcs, dsts)):
-        s = srcs[i].selector
-        for j, agg in zip(row_js, row_aggs, strict=True):
-            t = templates.get(id(agg))
-            if t is None:
-                t = templates[id(agg)] = sorted(agg.some.matrix_entries(), key=_entry_key)
-            d = dsts[j].selector
-            out.extend(Flow(source=s, destination=d, protocol=e.protocol, ports=e.ports) for e in t)
-    return out
+    return [
+        Flow(source=s, destination=d, protocol=p, ports=po)
+        for s, d, p, po in compute(engine, sources, destinations, include_internet).iter_flows()
+    ]

@@ -3,18 +3,30 @@
 It is deliberately slow and literal: for one concrete flow (a protocol and one port, or one ICMP
 type/code), one source address and one destination address it walks every layer by scanning every
 rule of every group, every route and every NACL entry in order. It shares no evaluation code with
-the engine or the matrix; it reads the engine's endpoints and placements, and uses the address and
-traffic algebra only to parse CIDRs and to assemble (and render) the final answer.
+the engine or the matrix; it reads the engine's endpoints and placements, parses CIDRs itself, and
+uses the traffic algebra only to assemble (and render) the final answer. Pure layer functions are
+memoised, since the same question comes up many times; that changes no answer.
 
 Exactness without enumerating 2^32 addresses and 65536 ports: every layer is piecewise constant in
 the address and in the port, with breaks only at the boundaries of the CIDRs and ranges the estate
-mentions. The oracle evaluates one representative per piece (every boundary ``lo``, ``hi``,
-``lo - 1`` and ``hi + 1`` of every rule, NACL entry, route, VPC and subnet), so checking the
-representatives is checking everything. Duplicated representatives are harmless: endpoint verdicts
-are "for every pair" / "for some pair".
+mentions. The oracle evaluates one representative per piece: for ports and ICMP type/codes every
+``lo - 1``, ``lo``, ``hi`` and ``hi + 1`` of every rule and NACL entry (and the echo types, whose
+replies are checked); for the addresses of a range placement its first address and every ``lo`` and
+``hi + 1`` of every rule peer, prefix-list entry, NACL entry, route, VPC and subnet inside it (a piece
+of address space always starts at one of those). Extra representatives are harmless: endpoint
+verdicts are "for every pair" / "for some pair".
 
-Public API: `oracle_verdict` (one endpoint pair, one flow), `oracle_pair_traffic` and
-`oracle_matrix` / `oracle_matrix_rows` (the same shapes as `sgaudit.engine.matrix`).
+Decisions where semantics.md is silent, shared with the matrix (and, as the property tests show,
+with `Engine.path`): a referenced group absent from the snapshot only matters for a placement that
+carries it (its groups are known), and is then UNKNOWN for a foreign account and stale otherwise; a
+prefix list with an empty (readable) entry list matches nothing; a route to a prefix list whose entries
+are unknown makes the table UNKNOWN; inside one VPC a best route other than ``local`` or a middlebox
+(``eni-``, ``i-``, ``vpce-``) denies; traffic to the internet through a gateway endpoint's prefix-list
+route is not internet traffic (denied for those addresses); a NAT path checks the source subnet's and
+the NAT subnet's NACL legs, the internet-side reply on the NAT's own ephemeral range.
+
+Public API: `oracle_verdict` (one endpoint pair, one flow), `oracle_pairs`, `oracle_pair_traffic`
+and `oracle_matrix` / `oracle_matrix_rows` (the same shapes as `sgaudit.engine.matrix`).
 """
 
 from __future__ import annotations
@@ -104,7 +116,7 @@ def _sg_rule_matches_traffic(rule: SecurityGroupRule, probe: Probe) -> bool:
         if t is None or t == -1:
             return True  # every type (icmpv6 without a range is every type and code too)
         ptype, pcode = divmod(probe.value, 256)
-        return ptype == t and (c is None or c == -1 or c == pcode)
+        return ptype == t and (c is None or c in (-1, pcode))
     return True  # any other protocol: ports are ignored
 
 
@@ -130,7 +142,7 @@ def _nacl_entry_matches_traffic(entry: NetworkAclEntry, probe: Probe) -> bool:
         if t == -1:
             return True
         ptype, pcode = divmod(probe.value, 256)
-        return ptype == t and (c == -1 or c == pcode)
+        return ptype == t and c in (-1, pcode)
     return True
 
 
@@ -190,109 +202,88 @@ def _context(engine: Engine) -> _Ctx:
 # ---- layer 1 and 4: security groups -----------------------------------------------------------------
 
 
-def _sg_peer(
-    ctx: _Ctx,
-    rule: SecurityGroupRule,
-    family: int,
-    address: int,
-    other: Placement,
-    private: bool,
-    middlebox: bool,
-) -> Tri:
+class Case(NamedTuple):
+    """One concrete question: an address family, a source address, a destination address, a flow."""
+
+    family: int
+    a: int
+    b: int
+    probe: Probe
+
+
+class _SgAsk(NamedTuple):
+    """One side's security-group question: its groups and direction, the other side and its address."""
+
+    groups: tuple[str, ...]
+    direction: Direction
+    address: int
+    other: Placement
+    private: bool  # group references can match: same VPC or an active peering in one region
+    middlebox: bool  # the path crosses a middlebox, which does not preserve references
+
+
+def _sg_peer(ctx: _Ctx, rule: SecurityGroupRule, ask: _SgAsk, family: int) -> Tri:
     peer = rule.peer
     if peer.kind in (PeerKind.CIDR4, PeerKind.CIDR6):
-        return Tri.ALLOW if _net(peer.value).contains(family, address) else Tri.DENY
+        return Tri.ALLOW if _net(peer.value).contains(family, ask.address) else Tri.DENY
     if peer.kind is PeerKind.PREFIX_LIST:
         pl = ctx.inv.prefix_lists.get(peer.value)
         cidrs = None if pl is None else pl.entry_cidrs
         if cidrs is None:
             return Tri.UNKNOWN
-        return Tri.ALLOW if any(_net(c).contains(family, address) for c in cidrs) else Tri.DENY
+        return Tri.ALLOW if any(_net(c).contains(family, ask.address) for c in cidrs) else Tri.DENY
     # A referenced group: members' private addresses, on a private path only.
     gid = peer.value
-    if other.kind not in _PRIVATE_KINDS or gid not in other.group_ids or not private:
+    if ask.other.kind not in _PRIVATE_KINDS or gid not in ask.other.group_ids or not ask.private:
         return Tri.DENY
     if gid not in ctx.inv.security_groups:
         stale = peer.user_id is None or peer.user_id in ctx.accounts
         return Tri.DENY if stale else Tri.UNKNOWN
-    if middlebox:
+    if ask.middlebox:
         return Tri.UNKNOWN  # SG references are not preserved through a middlebox
     return Tri.ALLOW
 
 
-def _sg_layer(
-    ctx: _Ctx,
-    groups: Sequence[str],
-    direction: Direction,
-    probe: Probe,
-    family: int,
-    address: int,
-    other: Placement,
-    private: bool,
-    middlebox: bool,
-) -> Tri:
-    key = (
-        "sg",
-        tuple(groups),
-        direction,
-        probe,
-        family,
-        address,
-        other.kind,
-        other.group_ids,
-        private,
-        middlebox,
-    )
+def _sg_layer(ctx: _Ctx, ask: _SgAsk, family: int, probe: Probe) -> Tri:
+    key: tuple[object, ...] = ("sg", *ask[:4], ask.other.kind, ask.other.group_ids, *ask[4:], family, probe)
     hit = ctx.memo.get(key)
     if hit is None:
-        hit = ctx.memo[key] = _sg_layer_scan(
-            ctx, groups, direction, probe, family, address, other, private, middlebox
-        )
+        hit = ctx.memo[key] = _sg_layer_scan(ctx, ask, family, probe)
     return hit  # type: ignore[return-value]
 
 
-def _sg_layer_scan(
-    ctx: _Ctx,
-    groups: Sequence[str],
-    direction: Direction,
-    probe: Probe,
-    family: int,
-    address: int,
-    other: Placement,
-    private: bool,
-    middlebox: bool,
-) -> Tri:
+def _sg_layer_scan(ctx: _Ctx, ask: _SgAsk, family: int, probe: Probe) -> Tri:
     """The union of every rule of every group: ALLOW if one matches, else UNKNOWN if one might."""
     result = Tri.DENY
-    for gid in groups:
+    for gid in ask.groups:
         group = ctx.inv.security_groups.get(gid)
         if group is None:
             result = result | Tri.UNKNOWN  # the group's rules are not in the snapshot
             continue
         for rule in group.rules:
-            if rule.direction is not direction or not _sg_rule_matches_traffic(rule, probe):
+            if rule.direction is not ask.direction or not _sg_rule_matches_traffic(rule, probe):
                 continue
-            match = _sg_peer(ctx, rule, family, address, other, private, middlebox)
+            match = _sg_peer(ctx, rule, ask, family)
             if match is Tri.ALLOW:
                 return Tri.ALLOW
             result = result | match
     return result
 
 
-def _egress(
-    ctx: _Ctx, s: Placement, probe: Probe, family: int, b: int, d: Placement, private: bool, middlebox: bool
-) -> Tri:
+def _egress(ctx: _Ctx, s: Placement, d: Placement, case: Case, path: tuple[bool, bool]) -> Tri:
+    """Layer 1: the source's egress rules, toward the destination address ``case.b``."""
     if not s.sg_filtered:
         return Tri.ALLOW  # an interface that security groups do not filter
-    return _sg_layer(ctx, s.group_ids, Direction.EGRESS, probe, family, b, d, private, middlebox)
+    ask = _SgAsk(s.group_ids, Direction.EGRESS, case.b, d, *path)
+    return _sg_layer(ctx, ask, case.family, case.probe)
 
 
-def _ingress(
-    ctx: _Ctx, d: Placement, probe: Probe, family: int, a: int, s: Placement, private: bool, middlebox: bool
-) -> Tri:
+def _ingress(ctx: _Ctx, s: Placement, d: Placement, case: Case, path: tuple[bool, bool]) -> Tri:
+    """Layer 4: the destination's ingress rules, from the source address ``case.a``."""
     if not d.sg_filtered:
         return Tri.ALLOW
-    return _sg_layer(ctx, d.group_ids, Direction.INGRESS, probe, family, a, s, private, middlebox)
+    ask = _SgAsk(d.group_ids, Direction.INGRESS, case.a, s, *path)
+    return _sg_layer(ctx, ask, case.family, case.probe)
 
 
 # ---- layer 2: routes ---------------------------------------------------------------------------------
@@ -364,8 +355,9 @@ def _table(ctx: _Ctx, subnet_id: str | None) -> RouteTable | None:
     return ctx.inv.route_table_for(subnet_id) if subnet_id else None
 
 
-def _private_route(ctx: _Ctx, s: Placement, d: Placement, family: int, a: int, b: int) -> tuple[Tri, bool]:
+def _private_route(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> tuple[Tri, bool]:
     """(routing result, through a middlebox) between two private placements."""
+    family, a, b = case.family, case.a, case.b
     if s.subnet_id is not None and s.subnet_id == d.subnet_id:
         return Tri.ALLOW, False
     s_table = _table(ctx, s.subnet_id)
@@ -422,46 +414,50 @@ def _entries(ctx: _Ctx, acl: NetworkAcl) -> list[tuple[NetworkAclEntry, _Net | N
     return cached
 
 
-def _nacl(ctx: _Ctx, subnet_id: str | None, egress: bool, family: int, address: int, probe: Probe) -> Tri:
-    key = ("nacl", subnet_id, egress, family, address, probe)
+class _Leg(NamedTuple):
+    """One NACL check: a subnet's ACL, a direction, and the address on the far side."""
+
+    subnet_id: str | None
+    egress: bool
+    family: int
+    address: int
+
+
+def _nacl(ctx: _Ctx, leg: _Leg, probe: Probe) -> Tri:
+    key = ("nacl", leg, probe)
     hit = ctx.memo.get(key)
     if hit is None:
-        hit = ctx.memo[key] = _nacl_scan(ctx, subnet_id, egress, family, address, probe)
+        hit = ctx.memo[key] = _nacl_scan(ctx, leg, probe)
     return hit  # type: ignore[return-value]
 
 
-def _nacl_scan(
-    ctx: _Ctx, subnet_id: str | None, egress: bool, family: int, address: int, probe: Probe
-) -> Tri:
+def _nacl_scan(ctx: _Ctx, leg: _Leg, probe: Probe) -> Tri:
     """First match in rule-number order over the entries of the flow's family; implicit deny."""
-    acl = ctx.inv.network_acl_for(subnet_id) if subnet_id else None
+    acl = ctx.inv.network_acl_for(leg.subnet_id) if leg.subnet_id else None
     if acl is None:
         return Tri.UNKNOWN
     for entry, net in _entries(ctx, acl):
-        if entry.egress != egress or net is None or not net.contains(family, address):
+        if entry.egress != leg.egress or net is None or not net.contains(leg.family, leg.address):
             continue
         if _nacl_entry_matches_traffic(entry, probe):
             return Tri.ALLOW if entry.rule_action.lower() == "allow" else Tri.DENY
     return Tri.DENY
 
 
-def _nacl_ports(
-    ctx: _Ctx, subnet_id: str | None, egress: bool, family: int, address: int, proto: int, lo: int, hi: int
-) -> Tri:
+def _nacl_ports(ctx: _Ctx, leg: _Leg, proto: int, lo: int, hi: int) -> Tri:
     """A return leg over a whole ephemeral range: ALLOW only if every port of it is allowed."""
-    key = ("ports", subnet_id, egress, family, address, proto, lo, hi)
+    key = ("ports", leg, proto, lo, hi)
     if key in ctx.memo:
         return ctx.memo[key]  # type: ignore[return-value]
-    ctx.memo[key] = result = _nacl_ports_scan(ctx, subnet_id, egress, family, address, proto, lo, hi)
+    ctx.memo[key] = result = _nacl_ports_scan(ctx, leg, proto, lo, hi)
     return result
 
 
-def _nacl_ports_scan(
-    ctx: _Ctx, subnet_id: str | None, egress: bool, family: int, address: int, proto: int, lo: int, hi: int
-) -> Tri:
-    acl = ctx.inv.network_acl_for(subnet_id) if subnet_id else None
+def _nacl_ports_scan(ctx: _Ctx, leg: _Leg, proto: int, lo: int, hi: int) -> Tri:
+    acl = ctx.inv.network_acl_for(leg.subnet_id) if leg.subnet_id else None
     if acl is None:
         return Tri.UNKNOWN
+    # First match is constant between entry boundaries: checking each boundary checks every port.
     ports = {lo}
     for entry, _ in _entries(ctx, acl):
         if entry.port_range is not None:
@@ -473,7 +469,7 @@ def _nacl_ports_scan(
                     ports.add(p)
     result = Tri.ALLOW
     for port in sorted(ports):
-        result = result & _nacl(ctx, subnet_id, egress, family, address, Probe(proto, port))
+        result = result & _nacl(ctx, leg, Probe(proto, port))
     return result
 
 
@@ -490,132 +486,129 @@ def _nacl_return(
     ctx: _Ctx,
     server_subnet: str | None,
     client_subnet: str | None,
-    family: int,
-    client_address: int,
-    server_address: int,
-    probe: Probe,
+    case: Case,
     client_kind: str,
     *,
     server_side: bool = True,
     client_side: bool = True,
 ) -> Tri:
-    """The return legs: out of the server's subnet to the client, into the client's subnet."""
+    """The return legs: out of the server's subnet to the client ``case.a``, into the client's subnet
+    from the server ``case.b`` (each side only when asked)."""
+    legs = []
+    if server_side:
+        legs.append(_Leg(server_subnet, True, case.family, case.a))
+    if client_side:
+        legs.append(_Leg(client_subnet, False, case.family, case.b))
     result = Tri.ALLOW
+    probe = case.probe
     if probe.proto in (TCP, UDP):
         lo, hi = ctx.ephemeral(client_kind)
-        if server_side:
-            result = result & _nacl_ports(
-                ctx, server_subnet, True, family, client_address, probe.proto, lo, hi
-            )
-        if client_side:
-            result = result & _nacl_ports(
-                ctx, client_subnet, False, family, server_address, probe.proto, lo, hi
-            )
+        for leg in legs:
+            result = result & _nacl_ports(ctx, leg, probe.proto, lo, hi)
         return result
     back = _return_probe(probe)
     if back is None:
         return result
-    if server_side:
-        result = result & _nacl(ctx, server_subnet, True, family, client_address, back)
-    if client_side:
-        result = result & _nacl(ctx, client_subnet, False, family, server_address, back)
+    for leg in legs:
+        result = result & _nacl(ctx, leg, back)
     return result
 
 
 # ---- one pair, one family, one address each, one probe ------------------------------------------------
 
 
-def evaluate(ctx: _Ctx, s: Placement, d: Placement, family: int, a: int, b: int, probe: Probe) -> Tri:
-    """Every layer for source address ``a`` of ``s`` to destination address ``b`` of ``d``."""
+def evaluate(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> Tri:
+    """Every layer for source address ``case.a`` of ``s`` to destination address ``case.b`` of ``d``."""
     s_ext, d_ext = s.kind in _EXTERNAL_KINDS, d.kind in _EXTERNAL_KINDS
     if s_ext and d_ext:
         return Tri.DENY  # no AWS network between two outside addresses
     if s_ext:
-        return _from_outside(ctx, s, d, family, a, b, probe)
+        return _from_outside(ctx, s, d, case)
     if d_ext:
-        return _to_outside(ctx, s, d, family, a, b, probe)
+        return _to_outside(ctx, s, d, case)
     private = (s.vpc_id is not None and s.vpc_id == d.vpc_id) or (
         s.region == d.region and ctx.peered(s.vpc_id, d.vpc_id)
     )
-    route, middlebox = _private_route(ctx, s, d, family, a, b)
+    route, middlebox = _private_route(ctx, s, d, case)
     if route is Tri.DENY:
         return Tri.DENY  # a definite deny decides, whatever the other layers say
-    egress = _egress(ctx, s, probe, family, b, d, private, middlebox)
-    ingress = _ingress(ctx, d, probe, family, a, s, private, middlebox)
+    egress = _egress(ctx, s, d, case, (private, middlebox))
+    ingress = _ingress(ctx, s, d, case, (private, middlebox))
     nacl = Tri.ALLOW
     if s.subnet_id != d.subnet_id:
-        nacl = _nacl(ctx, s.subnet_id, True, family, b, probe) & _nacl(
-            ctx, d.subnet_id, False, family, a, probe
+        f, a, b, probe = case
+        nacl = _nacl(ctx, _Leg(s.subnet_id, True, f, b), probe) & _nacl(
+            ctx, _Leg(d.subnet_id, False, f, a), probe
         )
-        nacl = nacl & _nacl_return(ctx, d.subnet_id, s.subnet_id, family, a, b, probe, s.client_kind)
+        nacl = nacl & _nacl_return(ctx, d.subnet_id, s.subnet_id, case, s.client_kind)
     return egress & route & nacl & ingress
 
 
-def _from_outside(ctx: _Ctx, s: Placement, d: Placement, family: int, a: int, b: int, probe: Probe) -> Tri:
+def _from_outside(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> Tri:
+    f, a, _, probe = case
     table = _table(ctx, d.subnet_id)
     if table is None:
         route = Tri.UNKNOWN
     else:
-        best = _lookup(ctx, table, family, a)
+        best = _lookup(ctx, table, f, a)
         if best.result is not Tri.ALLOW or best.target is None:
             route = best.result
         elif best.target.startswith("igw-"):
             route = ctx.igw_attached(best.target, d.vpc_id)
         else:
             route = Tri.DENY
-    if not _is_public(d, family):
+    if not _is_public(d, f):
         route = Tri.DENY
-    nacl = _nacl(ctx, d.subnet_id, False, family, a, probe)
-    nacl = nacl & _nacl_return(ctx, d.subnet_id, None, family, a, b, probe, s.client_kind, client_side=False)
-    ingress = _ingress(ctx, d, probe, family, a, s, False, False)
+    nacl = _nacl(ctx, _Leg(d.subnet_id, False, f, a), probe)
+    nacl = nacl & _nacl_return(ctx, d.subnet_id, None, case, s.client_kind, client_side=False)
+    ingress = _ingress(ctx, s, d, case, (False, False))
     return route & nacl & ingress
 
 
-def _to_outside(ctx: _Ctx, s: Placement, d: Placement, family: int, a: int, b: int, probe: Probe) -> Tri:
-    egress = _egress(ctx, s, probe, family, b, d, False, False)
+def _to_outside(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> Tri:
+    f, a, b, probe = case
+    egress = _egress(ctx, s, d, case, (False, False))
     table = _table(ctx, s.subnet_id)
     if table is None:
         return egress & Tri.UNKNOWN
-    best = _lookup(ctx, table, family, b)
+    best = _lookup(ctx, table, f, b)
     if best.result is not Tri.ALLOW or best.target is None:
         return egress & best.result
     target = best.target
-    own_legs = _nacl(ctx, s.subnet_id, True, family, b, probe) & _nacl_return(
-        ctx, None, s.subnet_id, family, a, b, probe, s.client_kind, server_side=False
+    own_legs = _nacl(ctx, _Leg(s.subnet_id, True, f, b), probe) & _nacl_return(
+        ctx, None, s.subnet_id, case, s.client_kind, server_side=False
     )
     if target.startswith("igw-"):
         route = ctx.igw_attached(target, s.vpc_id)
-        if not _is_public(s, family):
+        if not _is_public(s, f):
             route = Tri.DENY
         return egress & route & own_legs
-    if target.startswith("eigw-") and family == 6:
+    if target.startswith("eigw-") and f == 6:
         return egress & ctx.eigw_attached(target, s.vpc_id) & own_legs
-    if target.startswith("nat-"):
-        nat = ctx.inv.nat_gateways.get(target)
-        if nat is None:
-            return egress & Tri.UNKNOWN
-        nat_table = _table(ctx, nat.subnet_id)
-        if nat_table is None:
-            route = Tri.UNKNOWN
+    if not target.startswith("nat-"):
+        return Tri.DENY
+    nat = ctx.inv.nat_gateways.get(target)
+    if nat is None:
+        return egress & Tri.UNKNOWN
+    nat_table = _table(ctx, nat.subnet_id)
+    if nat_table is None:
+        route = Tri.UNKNOWN
+    else:
+        out = _lookup(ctx, nat_table, f, b)
+        if out.result is not Tri.ALLOW or out.target is None:
+            route = out.result
+        elif out.target.startswith("igw-"):
+            route = ctx.igw_attached(out.target, nat.vpc_id)
         else:
-            out = _lookup(ctx, nat_table, family, b)
-            if out.result is not Tri.ALLOW or out.target is None:
-                route = out.result
-            elif out.target.startswith("igw-"):
-                route = ctx.igw_attached(out.target, nat.vpc_id)
-            else:
-                route = Tri.DENY
-        # Legs: source subnet -> NAT subnet (when they differ), NAT subnet -> internet, and back.
-        legs = Tri.ALLOW
-        if nat.subnet_id != s.subnet_id:
-            legs = own_legs & _nacl(ctx, nat.subnet_id, False, family, a, probe)
-            legs = legs & _nacl_return(
-                ctx, nat.subnet_id, None, family, a, b, probe, s.client_kind, client_side=False
-            )
-        legs = legs & _nacl(ctx, nat.subnet_id, True, family, b, probe)
-        legs = legs & _nacl_return(ctx, None, nat.subnet_id, family, a, b, probe, "nat", server_side=False)
-        return egress & route & legs
-    return egress & Tri.DENY
+            route = Tri.DENY
+    # Legs: source subnet -> NAT subnet (when they differ), NAT subnet -> internet, and the replies.
+    legs = Tri.ALLOW
+    if nat.subnet_id != s.subnet_id:
+        legs = own_legs & _nacl(ctx, _Leg(nat.subnet_id, False, f, a), probe)
+        legs = legs & _nacl_return(ctx, nat.subnet_id, None, case, s.client_kind, client_side=False)
+    legs = legs & _nacl(ctx, _Leg(nat.subnet_id, True, f, b), probe)
+    legs = legs & _nacl_return(ctx, None, nat.subnet_id, case, "nat", server_side=False)
+    return egress & route & legs
 
 
 # ---- representatives ----------------------------------------------------------------------------------
@@ -706,8 +699,8 @@ def _representatives(ctx: _Ctx, placements: Iterable[Placement]) -> _Reps:
             end = reps[i + 1] - 1 if i + 1 < len(reps) else universe.intervals[-1][1]
             probes.append((num, v, IntervalSet.span(v, end)))
     mentioned = IntervalSet.from_points(others) & OTHER_PROTOCOLS
-    for n in sorted(n for n in others if OTHER_PROTOCOLS.contains(n)):
-        probes.append((n, None, IntervalSet.point(n)))
+    for number in sorted(x for x in others if OTHER_PROTOCOLS.contains(x)):
+        probes.append((number, None, IntervalSet.point(number)))
     rest = OTHER_PROTOCOLS - mentioned
     if rest:
         probes.append((rest.intervals[0][0], None, rest))
@@ -747,7 +740,7 @@ class OraclePair(NamedTuple):
 
 
 _RANK = {"blocked": 0, "unknown": 1, "reachable": 2}
-_OF_TRI = {Tri.ALLOW: "reachable", Tri.DENY: "blocked", Tri.UNKNOWN: "unknown"}
+_OF_TRI: dict[Tri, PairVerdict] = {Tri.ALLOW: "reachable", Tri.DENY: "blocked", Tri.UNKNOWN: "unknown"}
 
 
 def _best(verdicts: Iterable[PairVerdict]) -> PairVerdict:
@@ -796,7 +789,13 @@ def _probe_of(protocol: str, port: int | None, code: int | None) -> Probe:
 
 
 def oracle_pairs(
-    engine: Engine, src: Endpoint, dst: Endpoint, protocol: str, port: int | None, code: int | None = None
+    engine: Engine,
+    src: Endpoint,
+    dst: Endpoint,
+    protocol: str,
+    port: int | None = None,
+    *,
+    code: int | None = None,
 ) -> list[OraclePair]:
     """Every pair (placement pair and address piece) of one flow, literally evaluated."""
     ctx = _context(engine)
@@ -805,10 +804,7 @@ def oracle_pairs(
     out: list[OraclePair] = []
     for s, d in _placement_pairs(src, dst):
         for sub in _sub_pairs(ctx, s, d, reps):
-            fams: dict[int, PairVerdict] = {
-                f: _OF_TRI[evaluate(ctx, s, d, f, a, b, probe)]
-                for f, a, b in sub  # type: ignore[misc]
-            }
+            fams = {f: _OF_TRI[evaluate(ctx, s, d, Case(f, a, b, probe))] for f, a, b in sub}
             out.append(OraclePair(s.id, d.id, fams, _best(fams.values())))
     return out
 
@@ -827,10 +823,16 @@ def aggregate(verdicts: Sequence[PairVerdict]) -> Verdict:
 
 
 def oracle_verdict(
-    engine: Engine, src: Endpoint, dst: Endpoint, protocol: str, port: int | None, code: int | None = None
+    engine: Engine,
+    src: Endpoint,
+    dst: Endpoint,
+    protocol: str,
+    port: int | None = None,
+    *,
+    code: int | None = None,
 ) -> Verdict:
     """The endpoint verdict of one flow (``port`` is the ICMP type for icmp/icmpv6, ``code`` its code)."""
-    return aggregate([p.verdict for p in oracle_pairs(engine, src, dst, protocol, port, code)])
+    return aggregate([p.verdict for p in oracle_pairs(engine, src, dst, protocol, port, code=code)])
 
 
 # ---- the matrix ---------------------------------------------------------------------------------------
@@ -892,7 +894,7 @@ def _judge(ctx: _Ctx, s: Placement, d: Placement, reps: _Reps) -> list[tuple[lis
         unknown: list[Traffic] = []
         for num, value, span in reps.probes:
             probe = Probe(num, value)
-            best: PairVerdict = _best(_OF_TRI[evaluate(ctx, s, d, f, a, b, probe)] for f, a, b in sub)  # type: ignore[misc]
+            best = _best(_OF_TRI[evaluate(ctx, s, d, Case(f, a, b, probe))] for f, a, b in sub)
             if best == "reachable":
                 reach.append(_traffic(num, span))
             elif best == "unknown":
