@@ -12,6 +12,7 @@ from pathlib import Path
 from sgaudit.checks.runner import CheckOutcome, run_checks
 from sgaudit.config import AuditConfig, find_default_config, load_config
 from sgaudit.engine import Endpoint, Engine
+from sgaudit.engine.matrix import compute as compute_matrix_classes
 from sgaudit.errors import ExitCode
 from sgaudit.findings import (
     CheckReport,
@@ -39,6 +40,7 @@ class CheckRun:
     outcome: CheckOutcome
     report: CheckReport
     context: ReportContext
+    matrix_rows: list[tuple[str, str, str, str]]
 
 
 def snapshot_summary(inv: Inventory) -> SnapshotSummary:
@@ -72,7 +74,12 @@ def _endpoint_view(ep: Endpoint) -> EndpointView:
     )
 
 
-def network_view(engine: Engine) -> NetworkView:
+def compute_matrix_rows(engine: Engine) -> list[tuple[str, str, str, str]]:
+    """Every allowed flow (source, destination, protocol, ports), internet included, as plain tuples."""
+    return list(compute_matrix_classes(engine, include_internet=True).iter_flows())
+
+
+def network_view(engine: Engine, rows: list[tuple[str, str, str, str]]) -> NetworkView:
     """Endpoints and allowed flows for the picture, the Mermaid chart and the matrix of the reports."""
     endpoints = engine.endpoints()
     views = [_endpoint_view(ep) for ep in endpoints]
@@ -115,14 +122,21 @@ def run_check(
     pack = load_rulepack(rules_dir) if rules_dir else load_rulepack()
     outcome = run_checks(engine, pack, config, baseline=baseline_path, today=today)
     report = outcome.report(snapshot_summary(inv))
+    rows = sorted(compute_matrix_rows(engine))
     context = ReportContext(
         report=report,
         rules=outcome.rules,
-        network=network_view(engine),
+        network=network_view(engine, rows),
         generated_at=generated_at,
     )
     return CheckRun(
-        inventory=inv, engine=engine, config=config, outcome=outcome, report=report, context=context
+        inventory=inv,
+        engine=engine,
+        config=config,
+        outcome=outcome,
+        report=report,
+        context=context,
+        matrix_rows=rows,
     )
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sgaudit.engine import Flow
 from sgaudit.errors import ExitCode
 from sgaudit.findings import SCHEMA_VERSION, Finding, Severity
 from sgaudit.netalgebra import NO_TRAFFIC, Traffic
@@ -90,12 +89,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _traffic_by_pair(flows: list[Flow]) -> dict[tuple[str, str], Traffic]:
+def _traffic_by_pair(flows: list[tuple[str, str, str, str]]) -> dict[tuple[str, str], Traffic]:
     out: dict[tuple[str, str], Traffic] = defaultdict(lambda: NO_TRAFFIC)
-    for f in flows:
-        out[(f.source, f.destination)] = out[(f.source, f.destination)] | Traffic.from_matrix_entry(
-            f.protocol, f.ports
-        )
+    for src, dst, protocol, ports in flows:
+        out[(src, dst)] = out[(src, dst)] | Traffic.from_matrix_entry(protocol, ports)
     return out
 
 
@@ -127,8 +124,8 @@ def _finding_change(f: Finding) -> FindingChange:
 
 def diff_runs(old: CheckRun, new: CheckRun) -> SnapshotDiff:
     """Compare two check runs: flows by endpoint pair and traffic, findings by fingerprint."""
-    before = _traffic_by_pair(old.engine.matrix(include_internet=True))
-    after = _traffic_by_pair(new.engine.matrix(include_internet=True))
+    before = _traffic_by_pair(old.matrix_rows)
+    after = _traffic_by_pair(new.matrix_rows)
     old_prints = {f.fingerprint: f for f in old.report.findings}
     new_prints = {f.fingerprint: f for f in new.report.findings}
     return SnapshotDiff(
