@@ -112,22 +112,93 @@
     }
   });
 
-  /* ---------- reachability for one endpoint ---------- */
+  /* ---------- reachability for one endpoint ----------
+     The data lists each endpoint's destinations once, in shared compact rows (see html_format.py):
+     a selection expands one row for "outbound" and scans every distinct row once for "inbound", and
+     only the first TABLE_CHUNK rows of each table are built until the reader asks for more. Nothing is
+     precomputed per flow on load, so 300,000 flows load as fast as 30. */
+  var TABLE_CHUNK = 250;
   var endpoints = data.endpoints;
-  var flows = data.flows;
-  var inbound = endpoints.map(function () { return []; });
-  var outbound = endpoints.map(function () { return []; });
+  var labels = data.labels;
+  var rows = data.rows;
+  var outRow = data.out;
+  var intents = data.intents;
   var bySelector = {};
   endpoints.forEach(function (e, i) { bySelector[e.s] = i; });
-  flows.forEach(function (f, i) {
-    outbound[f[0]].push(i);
-    inbound[f[1]].push(i);
-  });
   var epFilter = document.getElementById("ep-filter");
   var epSelect = document.getElementById("ep-select");
   var epCount = document.getElementById("ep-count");
   var epTitle = document.getElementById("ep-title");
   var current = -1;
+
+  /* Calls fn(destination, label) for every destination of row r, in label then index order. */
+  function eachInRow(r, fn) {
+    var row = rows[r];
+    var i = 0;
+    while (i < row.length) {
+      var label = row[i];
+      var end = i + 2 + row[i + 1];
+      var cursor = 0;
+      for (i += 2; i < end; i++) {
+        cursor += row[i];
+        fn(cursor, label);
+        cursor += 1;
+      }
+    }
+  }
+
+  /* The label with which row r reaches endpoint j, or -1: destinations grow within a group, so each
+     group stops at the first one past j. */
+  function labelInRow(r, j) {
+    var row = rows[r];
+    var i = 0;
+    while (i < row.length) {
+      var label = row[i];
+      var end = i + 2 + row[i + 1];
+      var cursor = 0;
+      for (i += 2; i < end; i++) {
+        cursor += row[i];
+        if (cursor === j) return label;
+        if (cursor > j) break;
+        cursor += 1;
+      }
+      i = end;
+    }
+    return -1;
+  }
+
+  function byPeer(a, b) { return a.peer - b.peer; }
+
+  /* Entries {peer, text, verdict, intent}: failed intents first, then flows in picture order. */
+  function outbound(i) {
+    var list = [];
+    eachInRow(outRow[i], function (d, label) {
+      list.push({ peer: d, text: labels[label][0], verdict: labels[label][1], intent: "" });
+    });
+    list.sort(byPeer);
+    return failedIntents(i, 0, 1).concat(list);
+  }
+
+  function inbound(j) {
+    var hit = new Int32Array(rows.length).fill(-2);
+    var list = [];
+    for (var s = 0; s < outRow.length; s++) {
+      var r = outRow[s];
+      if (r === 0) continue;
+      if (hit[r] === -2) hit[r] = labelInRow(r, j);
+      var label = hit[r];
+      if (label >= 0) list.push({ peer: s, text: labels[label][0], verdict: labels[label][1], intent: "" });
+    }
+    return failedIntents(j, 1, 0).concat(list);
+  }
+
+  function failedIntents(i, self, other) {
+    var list = [];
+    intents.forEach(function (f) {
+      if (f[self] === i) list.push({ peer: f[other], text: f[2], verdict: f[3], intent: f[4] });
+    });
+    return list;
+  }
 
   function describe(e) {
     return e.l === e.s ? e.s : e.l + " \u2014 " + e.s;
@@ -164,31 +235,62 @@
     return td;
   }
 
-  function fillTable(id, list, peerAt, countId) {
-    var table = document.getElementById(id);
-    var body = table.tBodies[0];
-    body.textContent = "";
-    list.forEach(function (fi) {
-      var f = flows[fi];
-      var peer = endpoints[f[peerAt]];
+  var tables = {};
+
+  function peerRow(item) {
+    var peer = endpoints[item.peer];
+    var tr = document.createElement("tr");
+    tr.className = "peer" + (item.intent ? " intent-failed" : "");
+    tr.setAttribute("data-peer", String(item.peer));
+    var td = cell(tr, peer.l === peer.s ? "" : peer.l, peer.l === peer.s ? "" : "plabel");
+    var code = document.createElement("code");
+    code.textContent = peer.s;
+    td.appendChild(code);
+    if (item.intent) {
+      var why = document.createElement("span");
+      why.className = "pintent";
+      why.textContent = "\u2717 failed intent " + item.intent;
+      td.appendChild(why);
+    }
+    cell(tr, item.text);
+    cell(tr, item.verdict, "verdict v-" + item.verdict);
+    return tr;
+  }
+
+  /* Appends the next chunk of the table's entries, and a "show more" row while some are left. */
+  function moreRows(id) {
+    var state = tables[id];
+    var body = document.getElementById(id).tBodies[0];
+    var more = body.querySelector("tr.more");
+    if (more) body.removeChild(more);
+    var frag = document.createDocumentFragment();
+    var stop = Math.min(state.list.length, state.shown + TABLE_CHUNK);
+    for (var k = state.shown; k < stop; k++) frag.appendChild(peerRow(state.list[k]));
+    state.shown = stop;
+    var left = state.list.length - stop;
+    if (left > 0) {
       var tr = document.createElement("tr");
-      tr.className = "peer" + (f[4] ? " intent-failed" : "");
-      tr.setAttribute("data-peer", String(f[peerAt]));
-      var td = cell(tr, peer.l === peer.s ? "" : peer.l, peer.l === peer.s ? "" : "plabel");
-      var code = document.createElement("code");
-      code.textContent = peer.s;
-      td.appendChild(code);
-      if (f[4]) {
-        var why = document.createElement("span");
-        why.className = "pintent";
-        why.textContent = "\u2717 failed intent " + f[4];
-        td.appendChild(why);
-      }
-      cell(tr, f[2]);
-      cell(tr, f[3], "verdict v-" + f[3]);
-      body.appendChild(tr);
-    });
-    if (!list.length) {
+      tr.className = "more";
+      var td = document.createElement("td");
+      td.colSpan = 3;
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "more-rows";
+      btn.textContent = "Show " + Math.min(left, TABLE_CHUNK) + " more (" + left + " not shown)";
+      td.appendChild(btn);
+      tr.appendChild(td);
+      frag.appendChild(tr);
+    }
+    body.appendChild(frag);
+  }
+
+  function fillTable(id, list, countId) {
+    var body = document.getElementById(id).tBodies[0];
+    body.textContent = "";
+    tables[id] = { list: list, shown: 0 };
+    if (list.length) {
+      moreRows(id);
+    } else {
       var tr = document.createElement("tr");
       var td = cell(tr, "none");
       td.colSpan = 3;
@@ -204,8 +306,8 @@
     var e = endpoints[i];
     epTitle.textContent = describe(e) + " (" + e.k + (e.v ? ", " + e.v : "") + ")";
     epTitle.className = "";
-    fillTable("flows-in", inbound[i], 0, "in-count");
-    fillTable("flows-out", outbound[i], 1, "out-count");
+    fillTable("flows-in", inbound(i), "in-count");
+    fillTable("flows-out", outbound(i), "out-count");
     if (epSelect.value !== String(i)) {
       var opt = epSelect.querySelector('option[value="' + i + '"]');
       if (opt) opt.selected = true;
@@ -223,7 +325,12 @@
     epSelect.addEventListener("change", function () { select(Number(epSelect.value)); });
     ["flows-in", "flows-out"].forEach(function (id) {
       document.getElementById(id).addEventListener("click", function (ev) {
-        var tr = ev.target instanceof Element ? ev.target.closest("tr[data-peer]") : null;
+        var target = ev.target instanceof Element ? ev.target : null;
+        if (target && target.closest("button.more-rows")) {
+          moreRows(id);
+          return;
+        }
+        var tr = target ? target.closest("tr[data-peer]") : null;
         if (tr) select(Number(tr.getAttribute("data-peer")));
       });
     });
@@ -240,14 +347,8 @@
       svg.addEventListener("click", pick);
       svg.addEventListener("keydown", function (ev) { if (ev.key === "Enter") pick(ev); });
     }
-    var best = -1;
-    var bestDegree = 0;
-    endpoints.forEach(function (e, i) {
-      var degree = inbound[i].length + outbound[i].length;
-      if (e.t !== "outside" && degree > bestDegree) { best = i; bestDegree = degree; }
-    });
-    current = best;
+    current = data.first;
     fillOptions();
-    if (best >= 0) select(best);
+    if (current >= 0) select(current);
   }
 })();

@@ -93,8 +93,23 @@ def intent_port(protocol: str, port: int | None) -> str:
     return f"{protocol}/{port}" if port is not None else protocol
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@=+-]*")
+
+
+def _plain_id(value: object) -> bool:
+    """A value that reads the same without JSON quotes and cannot be confused with a separator."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and _PLAIN_ID.fullmatch(value) is not None)
+
+
 def evidence_items(evidence: dict[str, Any]) -> list[tuple[str, str]]:
-    """Evidence as sorted ``(key, text)`` pairs: scalars as text, anything nested as indented JSON."""
+    """Evidence as sorted ``(key, text)`` pairs: scalars as text, a list of plain ids (``sg-1, sg-2``)
+    as one line, anything else nested as indented JSON.
+
+    A large estate's evidence lists hundreds of group ids: one indented, quoted JSON line each made the
+    HTML report several times bigger than the ids themselves, and no easier to read.
+    """
     items: list[tuple[str, str]] = []
     for key in sorted(evidence):
         value = evidence[key]
@@ -102,6 +117,8 @@ def evidence_items(evidence: dict[str, Any]) -> list[tuple[str, str]]:
             text = value
         elif isinstance(value, bool | int | float) or value is None:
             text = json.dumps(value)
+        elif isinstance(value, list) and value and all(_plain_id(v) for v in value):
+            text = ", ".join(str(v) for v in value)
         else:
             text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
         items.append((clean(str(key)), clean(text)))

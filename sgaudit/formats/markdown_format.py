@@ -14,13 +14,16 @@ import re
 
 from sgaudit.findings import EndpointView, IntentResult, ReportContext, Severity
 from sgaudit.formats._common import active, intent_port, one_line, scope_label, snapshot_errors
-from sgaudit.formats.network import Picture, build_picture, edge_priority, is_outside
+from sgaudit.formats.network import Picture, build_picture, is_outside, key_edges
 
 TOP_FINDINGS = 15
 """Rows of the top-findings table; the full list belongs in the HTML report."""
 
 MAX_EDGES = 40
 """Edges of the Mermaid chart; beyond that it stops being readable (and GitHub caps chart size)."""
+
+MAX_NODES = 50
+"""Endpoints of the Mermaid chart, for the same reason."""
 
 MAX_MESSAGE = 240
 
@@ -130,7 +133,7 @@ def render(ctx: ReportContext) -> str:
         lines.append("")
 
     picture = build_picture(ctx)
-    if picture.edges:
+    if picture.edge_count:
         lines.append("### Network")
         lines.append("")
         lines.extend(mermaid(picture))
@@ -162,10 +165,13 @@ def _intent_row(intent: IntentResult) -> str:
 
 
 def mermaid(picture: Picture) -> list[str]:
-    """A fenced Mermaid ``flowchart LR``: VPCs as subgraphs, failed intents as red dashed edges."""
-    endpoints = {e.selector: e for e in picture.endpoints}
-    ranked = sorted(enumerate(picture.edges), key=lambda item: (edge_priority(item[1], endpoints), item[0]))
-    chosen = [edge for _, edge in ranked[:MAX_EDGES]]
+    """A fenced Mermaid ``flowchart LR``: VPCs as subgraphs, failed intents as red dashed edges.
+
+    A large estate has far more flows than a chart can show: :func:`key_edges` picks the ones that
+    matter (failed intents, then internet -> load balancer -> service -> database), at most
+    :data:`MAX_EDGES` between at most :data:`MAX_NODES` endpoints, and a note says how many are left out.
+    """
+    chosen = key_edges(picture, MAX_EDGES, MAX_NODES)
     used = {s for e in chosen for s in (e.source, e.destination)}
     ids = {e.selector: f"n{i}" for i, e in enumerate(x for x in picture.endpoints if x.selector in used)}
 
@@ -216,10 +222,12 @@ def mermaid(picture: Picture) -> list[str]:
     if amber:
         out.append(f"  linkStyle {','.join(map(str, amber))} stroke:#dc6803,stroke-dasharray:3 3")
     out.append("```")
-    if len(picture.edges) > MAX_EDGES:
+    if len(chosen) < picture.edge_count:
         out.append("")
         out.append(
-            f"_{MAX_EDGES} of {len(picture.edges)} flows shown: internet exposure and failed intents first._"
+            f"_{len(chosen)} of {picture.edge_count} flows shown, between {len(ids)} of"
+            f" {len(picture.endpoints)} endpoints: failed intents, then internet exposure and the paths"
+            " behind it first; the HTML report lists every flow._"
         )
     return out
 

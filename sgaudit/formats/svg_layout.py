@@ -11,11 +11,12 @@ here; every label stays a plain string for the template to escape.
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from sgaudit.findings import EndpointView
-from sgaudit.formats.network import OUTSIDE, TIERS, Edge, Picture, edge_priority, tier_of
+from sgaudit.formats.network import OUTSIDE, TIERS, Edge, Picture, tier_of
 
 NODE_LIMIT = 60
 """Above this many endpoints, crowded cells are aggregated into group boxes."""
@@ -66,6 +67,7 @@ class SvgNode(_Value):
     sublabel: str
     title: str
     kind: str
+    tier: str = Field(description="the column: one of TIERS")
     selector: str | None
     count: int = 1
     exposed: bool = False
@@ -163,9 +165,9 @@ def layout(picture: Picture) -> SvgPicture:
     lanes_keys = sorted({lane for lane, _ in cells}, key=lambda v: (v is None, v or ""))
 
     nodes: list[SvgNode] = []
-    node_of: dict[str, str] = {}  # selector -> node id
+    node_of: dict[str, int] = {}  # selector -> position in nodes
 
-    def place(members: list[EndpointView], x: int, y0: int) -> int:
+    def place(members: list[EndpointView], tier: str, x: int, y0: int) -> int:
         """Place a cell's boxes from ``y0`` down; returns the height used."""
         crowded = aggregated and len(members) > CELL_LIMIT
         boxes: list[list[EndpointView]] = [members] if crowded else [[m] for m in members]
@@ -185,6 +187,7 @@ def layout(picture: Picture) -> SvgPicture:
                         sublabel=_short(m.selector if m.selector != m.label else m.kind, SUBLABEL_CHARS),
                         title=title,
                         kind=m.kind,
+                        tier=tier,
                         selector=m.selector,
                         exposed=exposed,
                     )
@@ -201,13 +204,14 @@ def layout(picture: Picture) -> SvgPicture:
                         sublabel=_short(mix, SUBLABEL_CHARS),
                         title=f"{len(box)} endpoints: {mix}",
                         kind="group",
+                        tier=tier,
                         selector=None,
                         count=len(box),
                         exposed=exposed,
                     )
                 )
             for m in box:
-                node_of[m.selector] = node_id
+                node_of[m.selector] = len(nodes) - 1
             y += NODE_H + V_GAP
         return y - y0
 
@@ -223,32 +227,23 @@ def layout(picture: Picture) -> SvgPicture:
         for tier in inside_tiers:
             members = cells.get((lane, tier), [])
             if members:
-                used = max(used, place(members, col_x[tier], top + LANE_PAD_TOP))
+                used = max(used, place(members, tier, col_x[tier], top + LANE_PAD_TOP))
         height = LANE_PAD_TOP + used + LANE_PAD_BOTTOM - V_GAP
         title = lane or "No VPC / other selectors"
         lanes.append(SvgLane(title=title, x=lane_x, y=top, width=width - lane_x - 12, height=height))
         y = top + height + LANE_GAP
     bottom = y - LANE_GAP if lanes else y
     if outside:
-        bottom = max(bottom, MARGIN + HEADER_H + place(outside, col_x[OUTSIDE], MARGIN + HEADER_H + 8) + 8)
+        bottom = max(
+            bottom, MARGIN + HEADER_H + place(outside, OUTSIDE, col_x[OUTSIDE], MARGIN + HEADER_H + 8) + 8
+        )
 
-    by_id = {n.id: n for n in nodes}
-    endpoint_by_selector = {e.selector: e for e in endpoints}
-    ranked = sorted(
-        enumerate(picture.edges), key=lambda item: (edge_priority(item[1], endpoint_by_selector), item[0])
-    )
-    merged: dict[tuple[str, str, bool], list[Edge]] = {}
-    for _, edge in ranked:
-        key = (node_of[edge.source], node_of[edge.destination], edge.failed_intent is not None)
-        if key[0] == key[1] and edge.failed_intent is None:
-            continue  # flows inside one group box: the matrix lists them
-        merged.setdefault(key, []).append(edge)
-    keys = list(merged)
-    shown = keys[:MAX_EDGES]
+    arrows = _arrows(picture, nodes, node_of)
+    shown = arrows[:MAX_EDGES]
     labelled = len(shown) <= LABEL_EDGES
-    ports = _ports([(by_id[s], by_id[d]) for s, d, _ in shown])
+    ports = _ports([(nodes[a.source], nodes[a.destination]) for a in shown])
     svg_edges = [
-        _route(by_id[s], by_id[d], merged[(s, d, f)], labelled, ports[i]) for i, (s, d, f) in enumerate(shown)
+        _route(nodes[a.source], nodes[a.destination], a, labelled, ports[i]) for i, a in enumerate(shown)
     ]
     return SvgPicture(
         width=width,
@@ -259,9 +254,82 @@ def layout(picture: Picture) -> SvgPicture:
         edges=svg_edges,
         aggregated=aggregated,
         endpoint_count=len(endpoints),
-        edge_count=len(keys),
-        edges_dropped=len(keys) - len(shown),
+        edge_count=len(arrows),
+        edges_dropped=len(arrows) - len(shown),
     )
+
+
+class _Arrow(_Value):
+    """Every pair (or every failed intent) from one box to another, merged into one arrow."""
+
+    source: int = Field(description="index of the source box")
+    destination: int = Field(description="index of the destination box")
+    services: list[str]
+    count: int = Field(description="pairs of endpoints (or failed intents) it stands for")
+    exposed: bool = False
+    partial: bool = Field(default=False, description="no member is fully reachable")
+    failed: list[str] = Field(default_factory=list, description="names of the failed intents")
+    verdict: str = Field(default="reachable", description="verdict of the first failed intent")
+    rank: tuple[int, int, int] = Field(description="priority, then drawing order")
+
+
+def _arrows(picture: Picture, nodes: list[SvgNode], node_of: dict[str, int]) -> list[_Arrow]:
+    """The picture's pairs merged per (source box, destination box), most important first.
+
+    A large estate has hundreds of thousands of pairs between a hundred boxes: they are counted per
+    (source box and whether it is the internet, destination box, label) with a ``Counter`` fed by
+    ``map`` (no Python loop per pair), and only the few distinct combinations are looked at one by one.
+    Flows inside one group box are left to the matrix; failed intents always get their own arrow.
+    """
+    endpoints = picture.endpoints
+    box = [node_of[e.selector] for e in endpoints]
+    code = [b * 2 + (e.kind == "internet") for b, e in zip(box, endpoints, strict=True)]
+    counts = Counter(
+        zip(map(code.__getitem__, picture.src), map(box.__getitem__, picture.dst), picture.label, strict=True)
+    )
+    merged: dict[tuple[int, int], tuple[int, set[int], bool]] = {}
+    for (source_code, destination, label), n in counts.items():
+        source, exposed = divmod(source_code, 2)
+        if source == destination:
+            continue  # flows inside one box: the matrix lists them
+        total, labels, any_exposed = merged.get((source, destination), (0, set(), False))
+        labels.add(label)
+        merged[(source, destination)] = (total + n, labels, any_exposed or bool(exposed))
+    tiers = [TIERS.index(n.tier) for n in nodes]
+    data, edge, web = TIERS.index("data"), TIERS.index("edge"), TIERS.index("web")
+    out: list[_Arrow] = []
+    for (source, destination), (total, labels, exposed) in merged.items():
+        members = [picture.labels[i] for i in sorted(labels)]
+        priority = (
+            1 if exposed else 2 if tiers[destination] == data else 3 if tiers[source] in {edge, web} else 4
+        )
+        out.append(
+            _Arrow(
+                source=source,
+                destination=destination,
+                services=sorted({s for m in members for s in m.services}),
+                count=total,
+                exposed=exposed,
+                partial=all(m.verdict != "reachable" for m in members),
+                rank=(priority, source, destination),
+            )
+        )
+    failed: dict[tuple[int, int], list[tuple[int, Edge]]] = {}
+    for i, intent in enumerate(picture.intents):
+        failed.setdefault((node_of[intent.source], node_of[intent.destination]), []).append((i, intent))
+    for (source, destination), intents in failed.items():
+        out.append(
+            _Arrow(
+                source=source,
+                destination=destination,
+                services=sorted({s for _, e in intents for s in e.services}),
+                count=len(intents),
+                failed=sorted({e.failed_intent or "" for _, e in intents}),
+                verdict=intents[0][1].verdict,
+                rank=(0, intents[0][0], 0),
+            )
+        )
+    return sorted(out, key=attrgetter("rank"))
 
 
 def _forward(src: SvgNode, dst: SvgNode) -> bool:
@@ -296,25 +364,24 @@ def _bezier(p: list[tuple[int, int]], t: float) -> tuple[int, int]:
     return round(x), round(y)
 
 
-def _route(src: SvgNode, dst: SvgNode, edges: list[Edge], labelled: bool, ports: tuple[int, int]) -> SvgEdge:
-    failed = [e for e in edges if e.failed_intent is not None]
-    first = edges[0]
+def _route(src: SvgNode, dst: SvgNode, arrow: _Arrow, labelled: bool, ports: tuple[int, int]) -> SvgEdge:
+    failed = arrow.failed
     if failed:
         css = "edge failed"
-    elif any(e.exposed for e in edges):
+    elif arrow.exposed:
         css = "edge exposed"
-    elif all(e.verdict != "reachable" for e in edges):
+    elif arrow.partial:
         css = "edge partial"
     else:
         css = "edge"
-    services = sorted({s for e in edges for s in e.services})
+    services = arrow.services
     shown = ", ".join(services[:4]) + (f" +{len(services) - 4}" if len(services) > 4 else "")
     if failed:
-        names = ", ".join(sorted({e.failed_intent or "" for e in failed}))
-        title = f"FAILED intent {names}: {src.title} → {dst.title} {shown} ({first.verdict})"
-        label: str | None = f"✗ {first.verdict}"
+        names = ", ".join(failed)
+        title = f"FAILED intent {names}: {src.title} → {dst.title} {shown} ({arrow.verdict})"
+        label: str | None = f"✗ {arrow.verdict}"
     else:
-        count = f" ({len(edges)} flows)" if len(edges) > 1 else ""
+        count = f" ({arrow.count} flows)" if arrow.count > 1 else ""
         title = f"{src.title} → {dst.title}: {shown}{count}"
         label = shown if labelled and len(services) <= 2 else None
     y1, y2 = ports

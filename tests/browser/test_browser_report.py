@@ -1,5 +1,5 @@
 """The HTML report in headless Chromium: offline, interactive, inert against hostile AWS strings, usable
-at 5,000 findings and 2,000 endpoints."""
+at 5,000 findings and 2,000 endpoints, and at 300,000 flows between 1,500 endpoints."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import Opener
-from formats_fixtures import PAYLOAD, incomplete_context, large_context, payload_context, sample_context
+from formats_fixtures import (
+    PAYLOAD,
+    dense_context,
+    incomplete_context,
+    large_context,
+    payload_context,
+    sample_context,
+)
 from playwright.sync_api import Page
 
 from sgaudit.findings import ReportContext
@@ -200,3 +207,89 @@ def test_large_report_loads_and_filters(open_report: Opener, tmp_path: Path) -> 
     assert "svc-01000" in page.locator("#ep-title").inner_text()
     assert page.locator("#flows-out tbody tr").count() >= 2
     assert opened.blocked == [] and opened.errors == []
+
+
+@pytest.mark.slow
+def test_dense_report_selects_without_freezing(open_report: Opener, tmp_path: Path) -> None:
+    ctx = dense_context()
+    path = write(tmp_path, ctx)
+    print(f"dense report: {path.stat().st_size / 1e6:.2f} MB for {len(ctx.network.flows)} flows")
+    # What the tables must show, the slow and obvious way.
+    inbound: dict[str, set[str]] = {}
+    outbound: dict[str, set[str]] = {}
+    for f in ctx.network.flows:
+        outbound.setdefault(f.source, set()).add(f.destination)
+        inbound.setdefault(f.destination, set()).add(f.source)
+    opened = open_report(path)
+    page = opened.page
+
+    # Loaded with the busiest endpoint selected, its tables cut to a first chunk.
+    assert page.locator("#ep-select option").count() == len(ctx.network.endpoints)
+    title = page.locator("#ep-title").inner_text()
+    shown = next(e.selector for e in ctx.network.endpoints if e.selector in title)
+    assert page.locator("#in-count").inner_text() == f"({len(inbound.get(shown, ()))})"
+    assert page.locator("#out-count").inner_text() == f"({len(outbound.get(shown, ()))})"
+    assert page.locator("#flows-in tbody tr.peer").count() <= 250
+
+    # A database: everything that reaches it, including the failed intent, and no outbound.
+    db = next(e for e in ctx.network.endpoints if e.kind == "rds")
+    page.fill("#ep-filter", db.label)
+    page.wait_for_function("() => document.querySelectorAll('#ep-select option').length === 1")
+    page.select_option("#ep-select", index=0)
+    assert db.selector in page.locator("#ep-title").inner_text()
+    expected = len(inbound[db.selector]) + 1  # the failed intent
+    assert page.locator("#in-count").inner_text() == f"({expected})"
+    assert "failed intent app-reaches-db" in page.locator("#flows-in tbody tr").first.inner_text()
+    rows = page.locator("#flows-in tbody tr.peer")
+    while page.locator("#flows-in button.more-rows").count():
+        before = rows.count()
+        page.click("#flows-in button.more-rows")
+        assert rows.count() > before
+    assert rows.count() == expected
+    peers = set(
+        page.eval_on_selector_all(
+            "#flows-in tbody tr.peer:not(.intent-failed) code", "els => els.map(e => e.textContent)"
+        )
+    )
+    assert peers == inbound[db.selector]
+
+    # Selecting a peer from the table moves the selection to it.
+    peer = page.locator("#flows-in tbody tr.peer:not(.intent-failed)").nth(3)
+    selector = peer.locator("code").inner_text()
+    peer.click()
+    assert selector in page.locator("#ep-title").inner_text()
+    assert page.locator("#out-count").inner_text() == f"({len(outbound[selector])})"
+    assert (
+        db.selector in page.locator("#flows-out").inner_text()
+        or page.locator("#flows-out button.more-rows").count()
+    )
+
+    # The picture is grouped, and clicking a single endpoint's box selects it.
+    assert page.locator("#netmap .node").count() < 200
+    assert page.locator("#netmap .edge path").count() <= 1500
+    assert page.locator("#netmap .node.group").count() > 0
+    page.locator("#netmap .node[data-selector='internet']").click()
+    assert "internet" in page.locator("#ep-title").inner_text()
+    assert page.locator("#out-count").inner_text() == f"({len(outbound['internet'])})"
+
+    # How long a selection takes in the page (printed, not asserted: timings belong in bench/).
+    busiest = max(inbound, key=lambda s: len(inbound[s]))
+    page.fill("#ep-filter", "")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#ep-select option').length === {len(ctx.network.endpoints)}"
+    )
+    ms = page.evaluate(
+        """(selector) => {
+            const select = document.getElementById("ep-select");
+            const option = [...select.options].find((o) => o.text.endsWith(selector));
+            const t = performance.now();
+            select.value = option.value;
+            select.dispatchEvent(new Event("change"));
+            return performance.now() - t;
+        }""",
+        busiest,
+    )
+    assert page.locator("#in-count").inner_text() == f"({len(inbound[busiest])})"
+    load = page.evaluate("() => performance.getEntriesByType('navigation')[0].loadEventEnd")
+    print(f"page loaded in {load:.0f} ms; selecting the most reached endpoint took {ms:.0f} ms")
+    assert opened.blocked == [] and opened.errors == [] and opened.dialogs == []

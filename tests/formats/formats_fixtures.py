@@ -10,6 +10,8 @@ is 5,000 findings over 2,000 endpoints.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sgaudit.findings import (
     CheckReport,
     EndpointView,
@@ -580,4 +582,85 @@ def large_context(n_findings: int = 5000, n_endpoints: int = 2000) -> ReportCont
         report=CheckReport.build(snapshot, findings, []),
         rules=rules,
         network=NetworkView(endpoints=endpoints, flows=flows),
+    )
+
+
+@lru_cache(maxsize=1)
+def dense_context(n_endpoints: int = 1500, n_findings: int = 300) -> ReportContext:
+    """The shape of the 3,000-interface bench estate: ``n_endpoints`` endpoints in 3 VPCs, in classes
+    of 10 that reach the same destinations (as security groups make them), about 15% of all ordered
+    pairs allowed (~300,000 flows at 1,500 endpoints), a few pairs with several services, exposure from
+    the internet and a failed intent. Flows are built with ``model_construct``, as the pipeline does,
+    and the context is built once per process (it is frozen, and takes seconds).
+    """
+    kinds = (
+        [("elb", "edge")] * 2
+        + [("elb", "web")]
+        + [("ec2", "app")] * 14
+        + [("ecs", "app")] * 2
+        + [("rds", "data")]
+    )
+    endpoints = [
+        EndpointView(selector="internet", label="Internet", kind="internet", tier="edge", public=True)
+    ]
+    for i in range(n_endpoints - 1):
+        kind, tier = kinds[(i // 10) % len(kinds)]
+        endpoints.append(
+            EndpointView(
+                selector=f"{kind}:dense-{i:05d}",
+                label=f"dense-{i:05d}",
+                kind=kind,
+                vpc=f"vpc-{i % 3:017x}",
+                tier=tier,
+            )
+        )
+    members = [endpoints[1 + c * 10 : 1 + (c + 1) * 10] for c in range((n_endpoints - 1 + 9) // 10)]
+    flows: list[FlowView] = []
+
+    def flow(source: str, destination: str, protocol: str, ports: str) -> None:
+        flows.append(
+            FlowView.model_construct(
+                source=source, destination=destination, protocol=protocol, ports=ports, verdict="reachable"
+            )
+        )
+
+    for c, sources in enumerate(members):
+        targets = [(d, 1000 + d % 40) for d in range(len(members)) if d != c and (c * 31 + d * 17) % 7 == 0]
+        for source in sources:
+            for d, port in targets:
+                extra = (c + d) % 11 == 0
+                for dest in members[d]:
+                    flow(source.selector, dest.selector, "tcp", str(port))
+                    if extra:
+                        flow(source.selector, dest.selector, "udp", "53")
+    for e in endpoints[1:]:
+        if e.kind == "elb" and e.tier == "edge":
+            for port in ("443", "80"):
+                flow("internet", e.selector, "tcp", port)
+        elif e.kind == "ec2" and e.selector.endswith("7"):
+            flow("internet", e.selector, "tcp", "22")
+    db = next(e for e in endpoints if e.kind == "rds")
+    app = next(e for e in endpoints if e.kind == "ecs")
+    intents = [
+        IntentResult(
+            name="app-reaches-db", from_=app.selector, to=db.selector, port=5432, verdict="blocked", ok=False
+        )
+    ]
+    rules = sample_rules()
+    findings = [
+        Finding(
+            fingerprint=Finding.make_fingerprint(rules[i % len(rules)].id, endpoints[1 + i].selector),
+            rule=rules[i % len(rules)].id,
+            name=rules[i % len(rules)].name,
+            severity=rules[i % len(rules)].severity,
+            resource=endpoints[1 + i % (n_endpoints - 1)].selector,
+            message=f"dense finding {i:04d}",
+        )
+        for i in range(n_findings)
+    ]
+    snapshot = SnapshotSummary(complete=True, scopes=[ScopeSummary(account=ACCOUNT, region=REGION)])
+    return ReportContext(
+        report=CheckReport.build(snapshot, findings, intents),
+        rules=rules,
+        network=NetworkView.model_construct(endpoints=endpoints, flows=flows),
     )

@@ -6,10 +6,13 @@ import json
 import re
 from html.parser import HTMLParser
 
-from formats_fixtures import PAYLOAD, large_context, payload_context, sample_context
+import pytest
+from formats_fixtures import PAYLOAD, dense_context, large_context, payload_context, sample_context
 
+from sgaudit.findings import ReportContext
 from sgaudit.formats import OutputFormat, render
 from sgaudit.formats.html_format import CSP, environment
+from sgaudit.formats.network import compact_services, service_of
 
 
 class Collector(HTMLParser):
@@ -41,6 +44,80 @@ def parse(html: str) -> Collector:
     collector = Collector()
     collector.feed(html)
     return collector
+
+
+def data_block(html: str) -> dict[str, object]:
+    """The page's embedded JSON (found by its tag: the HTML parser is slow on a 10 MB page, and the
+    tests above check with it that there is exactly one such block)."""
+    start = html.index('<script type="application/json" id="sgaudit-data">')
+    block = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    data: dict[str, object] = json.loads(block)
+    return data
+
+
+def decode(data: dict[str, object]) -> set[tuple[str, str, str, str]]:
+    """Every (source, destination, services, verdict) the matrix data lists, decoded independently of
+    the page script: row groups are ``label, count, gap...`` with each destination ``gap`` past the
+    one before it (the first counted from 0)."""
+    endpoints = [e["s"] for e in data["endpoints"]]  # type: ignore[attr-defined]
+    labels, rows, out = data["labels"], data["rows"], data["out"]
+    found: set[tuple[str, str, str, str]] = set()
+    for source, r in enumerate(out):  # type: ignore[arg-type]
+        row = rows[r]  # type: ignore[index]
+        i = 0
+        while i < len(row):
+            label, count = row[i], row[i + 1]
+            cursor = 0
+            for gap in row[i + 2 : i + 2 + count]:
+                cursor += gap
+                text, verdict = labels[label]  # type: ignore[index]
+                found.add((endpoints[source], endpoints[cursor], text, verdict))
+                cursor += 1
+            i += 2 + count
+    return found
+
+
+def expected_pairs(ctx: ReportContext) -> set[tuple[str, str, str, str]]:
+    """The same, computed the slow and obvious way from the flows."""
+    merged: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for f in ctx.network.flows:
+        merged.setdefault((f.source, f.destination), []).append((service_of(f.protocol, f.ports), f.verdict))
+    out = set()
+    texts: dict[frozenset[str], str] = {}
+    for (source, destination), flows in merged.items():
+        verdicts = {v for _, v in flows}
+        verdict = "reachable" if "reachable" in verdicts else sorted(verdicts)[0]
+        services = frozenset(s for s, _ in flows)
+        if services not in texts:
+            texts[services] = compact_services(services)
+        out.add((source, destination, texts[services], verdict))
+    return out
+
+
+@pytest.mark.parametrize("build", [sample_context, payload_context, large_context, dense_context])
+def test_matrix_data_lists_every_pair_exactly(build: object) -> None:
+    ctx: ReportContext = build()  # type: ignore[operator]
+    html = render(OutputFormat.HTML, ctx)
+    data = data_block(html)
+    assert decode(data) == expected_pairs(ctx)
+    assert len(data["out"]) == len(data["endpoints"])  # type: ignore[arg-type]
+    assert data["rows"][0] == []  # type: ignore[index]
+    print(f"{build.__name__}: {len(ctx.network.flows)} flows, HTML {len(html.encode()) / 1e6:.2f} MB")  # type: ignore[attr-defined]
+
+
+def test_a_dense_estate_is_compact() -> None:
+    ctx = dense_context()
+    html = render(OutputFormat.HTML, ctx)
+    size = len(html.encode("utf-8"))
+    print(f"dense HTML report: {size / 1e6:.2f} MB for {len(ctx.network.flows)} flows")
+    assert len(ctx.network.flows) > 300_000
+    assert size < 3_000_000
+    data = data_block(html)
+    # Endpoints of one class share their row: far fewer rows than endpoints.
+    assert len(data["rows"]) < len(data["endpoints"]) / 5  # type: ignore[arg-type]
+    assert html.count('<g class="edge') <= 1500 and html.count('<g class="node ') < 200
+    first = data["first"]
+    assert isinstance(first, int) and data["endpoints"][first]["t"] != "outside"  # type: ignore[index]
 
 
 def test_nothing_is_loaded_from_anywhere() -> None:
@@ -80,10 +157,13 @@ def test_embedded_data_is_json_in_a_data_block() -> None:
     blocks = [text for attrs, text in page.scripts if attrs.get("type") == "application/json"]
     (block,) = blocks
     data = json.loads(block)
+    assert data["labels"][0] == ["all traffic", "reachable"]
     selectors = [e["s"] for e in data["endpoints"]]
     assert "rds:prod-db" in selectors and "internet" in selectors
     db = selectors.index("rds:prod-db")
-    assert any(f[1] == db and f[4] == "api-reaches-db" for f in data["flows"])
+    api = selectors.index("ecs:prod/api")
+    assert [api, db, "tcp/5432", "blocked", "api-reaches-db"] in data["intents"]
+    assert ("ecs:prod/worker", "rds:prod-db", "tcp 5432", "partial") in decode(data)
     # Exactly our two script elements: the data block and the page script.
     assert len(page.scripts) == 2
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 
-from formats_fixtures import incomplete_context, large_context, sample_context
+from formats_fixtures import dense_context, incomplete_context, large_context, sample_context
 
 from sgaudit.formats import OutputFormat, render
-from sgaudit.formats.markdown_format import MAX_EDGES, TOP_FINDINGS, md_code, md_text, mermaid_label
+from sgaudit.formats.markdown_format import (
+    MAX_EDGES,
+    MAX_NODES,
+    TOP_FINDINGS,
+    md_code,
+    md_text,
+    mermaid_label,
+)
 
 
 def mermaid_block(md: str) -> list[str]:
@@ -61,6 +68,27 @@ def test_big_networks_are_cut_to_the_edges_that_matter() -> None:
     assert all(line.strip().startswith("n0 ") for line in edges[:5])  # internet exposure first
     assert f"_{MAX_EDGES} of " in md
     assert f"_Showing {TOP_FINDINGS} of {ctx.report.summary.findings} findings" in md
+    nodes = [line for line in lines if re.match(r'\s*n\d+[\[(]+"', line)]
+    assert len(nodes) <= MAX_NODES
+
+
+def test_a_dense_estate_charts_the_path_that_matters() -> None:
+    ctx = dense_context()
+    md = render(OutputFormat.MARKDOWN, ctx)
+    print(f"dense Markdown summary: {len(md.encode()) / 1e3:.1f} kB for {len(ctx.network.flows)} flows")
+    lines = mermaid_block(md)
+    text = "\n".join(lines)
+    edges = [line.strip() for line in lines if "-->" in line or "-.->" in line]
+    nodes = dict(re.findall(r'^\s*(n\d+)[\[(]+"([^"]*)"', text, re.M))
+    assert len(edges) == MAX_EDGES and len(nodes) <= MAX_NODES
+    # The failed intent comes first; the internet reaches load balancers and instances directly.
+    assert "✗ app-reaches-db tcp/5432: blocked" in edges[0]
+    internet = next(node for node, label in nodes.items() if label.startswith("Internet"))
+    exposed = [e.split()[-1] for e in edges if e.startswith(f"{internet} ")]
+    assert any("elb:" in nodes[n] for n in exposed) and any("ec2:" in nodes[n] for n in exposed)
+    assert any("rds:" in nodes[e.split()[-1]] for e in edges[1:])  # and something into the data tier
+    pairs = len({(f.source, f.destination) for f in ctx.network.flows})
+    assert f"_{MAX_EDGES} of {pairs + 1} flows shown, between {len(nodes)} of " in md
 
 
 def test_escapers() -> None:
