@@ -311,9 +311,19 @@ def parse_config(source: YamlSource) -> AuditConfig:
     return config
 
 
+def display_path(path: Path) -> str:
+    """How messages and reports name a file: relative to the working directory when it is below it, so
+    findings read the same on every machine that runs from the repository root."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def load_config(path: Path | str) -> AuditConfig:
     """Read an ``sgaudit.yaml`` (or ``--intents FILE``)."""
-    return parse_config(read_yaml(Path(path)))
+    p = Path(path)
+    return parse_config(read_yaml(p, display=display_path(p)))
 
 
 def find_default_config(directory: Path | None = None) -> Path | None:

@@ -355,7 +355,7 @@ def test_the_custom_nacl_guards_its_subnet(collected: Collected, estate: CliEsta
 
 
 # Where each resource came from differs (a scope folder vs the root); what it is must not.
-_WHERE = {"source", "complete", "scopes", "global_errors", "resource_scope"}
+_WHERE = {"source", "complete", "created_at", "scopes", "global_errors", "resource_scope"}
 
 
 def _resources(inv: Inventory) -> dict[str, Any]:
