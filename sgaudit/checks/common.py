@@ -6,9 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sgaudit.checks.context import CheckContext
+from sgaudit.engine.index import cidr_span
+from sgaudit.engine.index import rule_traffic as cached_rule_traffic
 from sgaudit.findings import Finding, Fix, Severity
 from sgaudit.inventory import PeerKind, SecurityGroupRule
-from sgaudit.netalgebra import Addresses, AddressSet, Traffic
+from sgaudit.netalgebra import Addresses, AddressSet, IntervalSet, Traffic
 from sgaudit.rulepack.spec import RuleSpec
 
 
@@ -45,7 +47,7 @@ def make_finding(
 
 def rule_traffic(rule: SecurityGroupRule) -> Traffic:
     """The protocol/port space one security-group rule allows."""
-    return Traffic.from_rule(rule.protocol, rule.from_port, rule.to_port)
+    return cached_rule_traffic(rule.protocol, rule.from_port, rule.to_port)
 
 
 def rule_ref(rule: SecurityGroupRule) -> str:
@@ -62,15 +64,33 @@ def rule_summary(rule: SecurityGroupRule) -> str:
 
 def peer_addresses(ctx: CheckContext, rule: SecurityGroupRule) -> Addresses | None:
     """The addresses a CIDR or prefix-list peer names; None for group peers and unreadable lists."""
-    if rule.peer.kind in (PeerKind.CIDR4, PeerKind.CIDR6):
-        return Addresses.from_cidrs([rule.peer.value])
-    if rule.peer.kind is PeerKind.PREFIX_LIST:
+    kind = rule.peer.kind
+    if kind not in (PeerKind.CIDR4, PeerKind.CIDR6, PeerKind.PREFIX_LIST):
+        return None
+    # Parsed once per peer and run: several checks ask for every rule, and estates repeat peers.
+    cache: dict[tuple[PeerKind, str], Addresses | None] = ctx.memo("common:peer-addresses", dict)
+    key = (kind, rule.peer.value)
+    if key in cache:
+        return cache[key]
+    found: Addresses | None
+    if kind is PeerKind.PREFIX_LIST:
         pl = ctx.inventory.prefix_lists.get(rule.peer.value)
         cidrs = pl.entry_cidrs if pl else None
-        if cidrs is None:
-            return None
-        return Addresses.from_cidrs(cidrs)
-    return None
+        found = None if cidrs is None else addresses_of(cidrs)
+    else:
+        found = addresses_of([rule.peer.value])
+    cache[key] = found
+    return found
+
+
+def addresses_of(cidrs: Iterable[str]) -> Addresses:
+    """``Addresses.from_cidrs(cidrs)``, decoding canonical IPv4 text without `ipaddress` (the same
+    values and errors: `sgaudit.engine.index.cidr_span`)."""
+    spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+    for cidr in cidrs:
+        family, lo, hi = cidr_span(cidr)
+        spans[family].append((lo, hi))
+    return Addresses(AddressSet(4, IntervalSet(spans[4])), AddressSet(6, IntervalSet(spans[6])))
 
 
 def world_families(addresses: Addresses) -> list[int]:

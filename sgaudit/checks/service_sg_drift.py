@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sgaudit.checks.common import make_finding
 from sgaudit.checks.context import CheckContext
 from sgaudit.findings import Finding, Fix, Severity
+from sgaudit.inventory import EcsTask
 from sgaudit.model.ecs import AwsVpcConfiguration, EcsService
 from sgaudit.rulepack.params import CheckParams
 from sgaudit.rulepack.registry import register_check
@@ -34,6 +35,21 @@ def _configured_groups(ctx: CheckContext, cfg: AwsVpcConfiguration | None) -> tu
     vpc = next((ctx.inventory.subnets[s].vpc_id for s in cfg.subnets if s in ctx.inventory.subnets), None)
     default = ctx.default_group_of_vpc.get(vpc or "")
     return (default,) if default else ()
+
+
+def _running_tasks(ctx: CheckContext, svc: EcsService) -> list[EcsTask]:
+    """``Inventory.service_tasks(svc)``, from an index by service name built once per run (scanning
+    every task for every service is quadratic on a large estate)."""
+
+    def build() -> dict[str, list[EcsTask]]:
+        by_name: dict[str, list[EcsTask]] = {}
+        for t in ctx.inventory.ecs_tasks.values():
+            if t.running and t.service_name is not None:
+                by_name.setdefault(t.service_name, []).append(t)
+        return by_name
+
+    tasks = ctx.memo("service-sg-drift:tasks", build).get(svc.service_name, [])
+    return [t for t in tasks if svc.cluster_arn is None or t.cluster_arn == svc.cluster_arn]
 
 
 def _deployments(svc: EcsService) -> list[dict[str, object]]:
@@ -64,7 +80,7 @@ def service_sg_drift(ctx: CheckContext, spec: RuleSpec, params: DriftParams) -> 
         if not configured:
             continue
         drifted: dict[tuple[str, ...], list[str]] = {}
-        for task in sorted(inv.service_tasks(svc), key=lambda t: t.task_id):
+        for task in sorted(_running_tasks(ctx, svc), key=lambda t: t.task_id):
             eni = inv.network_interfaces.get(task.eni_id or "")
             if eni is None:
                 continue

@@ -146,9 +146,15 @@ class Engine:
         with traffic sets; undecidable traffic counts as not reachable."""
         return self._paths.allowed(src, dst)
 
+    @cached_property
+    def _exposure(self) -> ExposureBuilder:
+        # One builder per engine: placements of one subnet and group set share their answer
+        # across every endpoint asked about.
+        return ExposureBuilder(self.index, self.evaluator, self.internet_placement)
+
     def internet_exposure(self, dst: Endpoint) -> Exposure:
         """What of ``dst`` the internet reaches through public address, igw route, NACL and SGs."""
-        return ExposureBuilder(self.index, self.evaluator, self.internet_placement).exposure(dst)
+        return self._exposure.exposure(dst)
 
     def sg_layer(self, src: Placement, dst: Placement, traffic: Traffic) -> tuple[Tri, Tri]:
         """(source egress, destination ingress) for ``traffic``, ignoring routes and NACLs.
@@ -180,7 +186,8 @@ class Engine:
                 out = self.evaluator.sg_match(
                     side, peer, direction, family=family, addr=atom.points.intervals[0][0], refs_ok=refs
                 )
-                if out.allowed().covers(traffic):
+                # One rule that covers the traffic decides without the union (probes are one flow).
+                if any(r.traffic.covers(traffic) for r in out.rules) or out.allowed().covers(traffic):
                     res = Tri.ALLOW
                 elif out.possible().covers(traffic):
                     res = Tri.UNKNOWN

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from typing import NoReturn
 
@@ -142,7 +142,13 @@ class EndpointResolver:
             )
         if not value:
             self._fail(text, f"selector {text!r} has no value after {kind_text}:")
-        handler = {
+        handler = self._handlers[found]
+        return handler(text, value)
+
+    @cached_property
+    def _handlers(self) -> dict[EndpointKind, Callable[[str, str], Endpoint]]:
+        # Built once: `endpoints()` resolves every workload of the snapshot through here.
+        return {
             EndpointKind.EC2: self._ec2,
             EndpointKind.ENI: self._eni,
             EndpointKind.ECS_SERVICE: self._service,
@@ -158,8 +164,7 @@ class EndpointResolver:
             EndpointKind.PREFIX_LIST: self._pl,
             EndpointKind.TAG: self._tag,
             EndpointKind.NAME: self._name,
-        }[found]
-        return handler(text, value)
+        }
 
     def _fail(self, text: str, message: str, kind: str | None = None) -> NoReturn:
         candidates = self._candidates(kind)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from sgaudit.engine.index import CompiledRule, NetIndex, RouteHit
@@ -247,9 +248,7 @@ class Pair:
         p, atom = (self.src, self.src_atom) if side == "src" else (self.dst, self.dst_atom)
         if not p.is_external:
             return ""
-        if atom.size > 1:
-            return str(atom) if len(atom.to_cidrs()) <= 2 else "internet addresses"
-        return address_text(self.family, atom.points.intervals[0][0])
+        return external_text(self.family, atom)
 
 
 def _hop(
@@ -267,6 +266,56 @@ def _hop(
     return Hop.model_construct(
         kind=kind, id=id, direction=direction, leg=leg, family=family, result=result, rule=rule, detail=detail
     )
+
+
+@lru_cache(maxsize=65536)
+def external_text(family: int, atom: AddressSet) -> str:
+    """How hop details name an external atom: its block(s) when at most two CIDRs say it, else
+    ``internet addresses``; one address as the address. Cached: exposure names the same few
+    internet atoms for every placement of a subnet."""
+    if atom.size > 1:
+        return str(atom) if _cidr_count(atom, 2) <= 2 else "internet addresses"
+    return address_text(family, atom.points.intervals[0][0])
+
+
+def _cidr_count(atom: AddressSet, limit: int) -> int:
+    """``len(atom.to_cidrs())``, counted without building the networks and stopping past ``limit``.
+
+    The same greedy walk as `AddressSet.to_cidrs` (the largest aligned block that fits at each start).
+    """
+    whole = 1 << (32 if atom.version == 4 else 128)
+    count = 0
+    for run_lo, hi in atom.points.intervals:
+        lo = run_lo
+        while lo <= hi:
+            align = lo & -lo if lo else whole
+            fit = 1 << ((hi - lo + 1).bit_length() - 1)
+            lo += align if align < fit else fit
+            count += 1
+            if count > limit:
+                return count
+    return count
+
+
+def no_route_detail(rtb: str, where: str, hit: RouteHit | None, why: str) -> str:
+    """The detail of a route that does not deliver (or of no route at all)."""
+    got = f"routes {where} to {hit.target} ({hit.destination})" if hit else f"has no route to {where}"
+    return f"route table {rtb} {got}: {why}"
+
+
+def cidr_blocks(block: AddressSet) -> list[AddressSet]:
+    """``[AddressSet.from_cidr(n) for n in block.to_cidrs()]``, without building the networks."""
+    whole = 1 << (32 if block.version == 4 else 128)
+    out: list[AddressSet] = []
+    for run_lo, hi in block.points.intervals:
+        lo = run_lo
+        while lo <= hi:
+            align = lo & -lo if lo else whole
+            fit = 1 << ((hi - lo + 1).bit_length() - 1)
+            size = align if align < fit else fit
+            out.append(AddressSet(block.version, IntervalSet.span(lo, lo + size - 1)))
+            lo += size
+    return out
 
 
 def first_address(atom: AddressSet) -> int:
@@ -325,6 +374,7 @@ class Evaluator:
     def __init__(self, index: NetIndex, options: EngineOptions) -> None:
         self.ix = index
         self.options = options
+        self._group_cuts: dict[tuple[str, Direction, int], tuple[AddressSet, ...]] = {}
 
     # ---- atoms ------------------------------------------------------------------------------------
 
@@ -362,15 +412,25 @@ class Evaluator:
         """The CIDR and prefix-list peers of a placement's rules (one direction, one family)."""
         cuts: list[AddressSet] = []
         for gid in p.group_ids:
-            g = self.ix.group(gid)
-            for r in g.rules(direction) if g else ():
-                if r.cidr is not None and r.family == family:
-                    cuts.append(r.cidr)
-                elif r.peer_kind is PeerKind.PREFIX_LIST:
-                    pl = self.ix.prefix_list(r.peer_id)
-                    if pl is not None:
-                        cuts += [AddressSet.from_cidr(c) for c in pl[0 if family == 4 else 1].to_cidrs()]
+            key = (gid, direction, family)
+            found = self._group_cuts.get(key)
+            if found is None:
+                found = self._group_cuts[key] = self._compile_group_cuts(gid, direction, family)
+            cuts += found
         return cuts
+
+    def _compile_group_cuts(self, gid: str, direction: Direction, family: int) -> tuple[AddressSet, ...]:
+        # Per group, once: every placement carrying the group asks again.
+        cuts: list[AddressSet] = []
+        g = self.ix.group(gid)
+        for r in g.rules(direction) if g else ():
+            if r.cidr is not None and r.family == family:
+                cuts.append(r.cidr)
+            elif r.peer_kind is PeerKind.PREFIX_LIST:
+                pl = self.ix.prefix_list(r.peer_id)
+                if pl is not None:
+                    cuts += cidr_blocks(pl[0 if family == 4 else 1])
+        return tuple(cuts)
 
     def _nat_subnets(self, vpc_id: str | None) -> list[str]:
         return [n.subnet_id for n in self.ix.inv.nat_gateways.values() if n.vpc_id == vpc_id and n.subnet_id]
@@ -477,18 +537,28 @@ class Evaluator:
             self._route_outbound(pair, out)
         return out
 
+    def table_problem(self, subnet_id: str | None, family: int) -> tuple[str | None, tuple[str, ...] | None]:
+        """(the subnet's route table id, why it cannot be used or None).
+
+        The reason is given as parts to join with the placement's id (``fallback.join(parts)``): it
+        names the placement only when it has no subnet, so exposure can share it between placements.
+        """
+        rtb = self.ix.route_table_id(subnet_id)
+        if rtb is None:
+            if subnet_id:
+                return None, (f"no route table for {subnet_id} in the snapshot",)
+            return None, ("no route table for ", " in the snapshot")
+        if self.ix.routes(rtb, family) is None:
+            return rtb, (f"route table {rtb} routes to a prefix list without readable entries",)
+        return rtb, None
+
     def _table(
         self, subnet_id: str | None, fallback: str, family: int, leg: Leg, out: RouteOutcome
     ) -> str | None:
-        rtb = self.ix.route_table_id(subnet_id)
-        what = subnet_id or fallback
-        reason = ""
-        if rtb is None:
-            reason = f"no route table for {what} in the snapshot"
-        elif self.ix.routes(rtb, family) is None:
-            reason = f"route table {rtb} routes to a prefix list without readable entries"
-        if reason:
-            component = rtb or what
+        rtb, problem = self.table_problem(subnet_id, family)
+        if problem is not None:
+            reason = fallback.join(problem)
+            component = rtb or subnet_id or fallback
             out.add(
                 _hop(kind="route", id=component, leg=leg, family=family, result=Tri.UNKNOWN, detail=reason),
                 _issue(
@@ -516,8 +586,7 @@ class Evaluator:
         why: str,
         fix: FixHint | None = None,
     ) -> None:
-        got = f"routes {where} to {hit.target} ({hit.destination})" if hit else f"has no route to {where}"
-        detail = f"route table {rtb} {got}: {why}"
+        detail = no_route_detail(rtb, where, hit, why)
         rule = hit.text if hit else None
         out.add(
             _hop(kind="route", id=rtb, leg=leg, family=family, result=Tri.DENY, rule=rule, detail=detail),
@@ -644,16 +713,42 @@ class Evaluator:
                     return str(net)
         return f"{address_text(family, address)}/{32 if family == 4 else 128}"
 
+    def inbound_public(self, dst: Placement, family: int) -> bool:
+        """Whether the internet can address ``dst`` in ``family`` (a public IPv4, or any IPv6)."""
+        return dst.public if family == 4 else bool(dst.addresses6)
+
+    def inbound_hit(
+        self, dst: Placement, rtb: str, family: int, s_addr: int
+    ) -> tuple[RouteHit | None, list[str], bool]:
+        """(the route ``dst``'s table picks for an internet address, its VPC's internet gateways,
+        whether that route delivers: it must lead to one of those gateways)."""
+        hit = self.ix.lookup(rtb, family, s_addr)
+        igws = self.ix.igws_by_vpc.get(dst.vpc_id or "", [])
+        return hit, igws, hit is not None and hit.target_kind == "igw" and hit.target in igws
+
+    @staticmethod
+    def inbound_why(dst: Placement, igws: list[str]) -> str:
+        """Why a route that does not lead to an internet gateway of the VPC does not deliver."""
+        why = "the internet reaches a subnet only through an internet gateway of its VPC"
+        if not igws:
+            why += f" ({dst.vpc_id} has none attached)"
+        return why
+
+    @staticmethod
+    def no_public_parts(family: int) -> tuple[str, str]:
+        """The 'no public address' detail as parts to join with the placement's id."""
+        what = "a public IPv4 address" if family == 4 else "an IPv6 address"
+        return ("", f" has no public address: the internet can only reach {what}")
+
     def _route_inbound(self, pair: Pair, out: RouteOutcome) -> None:
         dst, family = pair.dst, pair.family
-        public = dst.public if family == 4 else bool(dst.addresses6)
+        public = self.inbound_public(dst, family)
         rtb = self._table(dst.subnet_id, dst.id, family, "return", out)
         routed = False
         if rtb is not None:
-            hit = self.ix.lookup(rtb, family, pair.s_addr)
-            igws = self.ix.igws_by_vpc.get(dst.vpc_id or "", [])
-            if hit is not None and hit.target_kind == "igw" and hit.target in igws:
-                routed = True
+            hit, igws, routed = self.inbound_hit(dst, rtb, family, pair.s_addr)
+            if routed:
+                assert hit is not None
                 out.igw_hit = hit
                 out.add(
                     _hop(kind="route", id=rtb, leg="return", family=family, result=Tri.ALLOW, rule=hit.text)
@@ -661,14 +756,11 @@ class Evaluator:
                 out.add(_hop(kind="internet-gateway", id=hit.target, family=family, result=Tri.ALLOW))
             else:
                 fix = RouteFixHint(rtb, "0.0.0.0/0" if family == 4 else "::/0", igws[0]) if igws else None
-                why = "the internet reaches a subnet only through an internet gateway of its VPC"
-                if not igws:
-                    why += f" ({dst.vpc_id} has none attached)"
+                why = self.inbound_why(dst, igws)
                 where = pair.text("src") or "the source"
                 self._no_route(out, rtb, family=family, leg="return", where=where, hit=hit, why=why, fix=fix)
         if not public:
-            what = "a public IPv4 address" if family == 4 else "an IPv6 address"
-            detail = f"{dst.id} has no public address: the internet can only reach {what}"
+            detail = dst.id.join(self.no_public_parts(family))
             code = "IGW_PRIVATE_IP_ASSOCIATION_FOR_INGRESS" if routed else "INGRESS_RTB_NO_PUBLIC_IP"
             component = dst.interface_id or dst.id
             out.add(
@@ -1126,10 +1218,15 @@ class Evaluator:
 
     # ---- traffic sets ---------------------------------------------------------------------------
 
-    def sets(self, pair: Pair) -> tuple[Traffic, Traffic]:
-        """(definitely allowed, possibly allowed) traffic for one atom pair and family."""
+    def sets(self, pair: Pair, route: RouteOutcome | None = None) -> tuple[Traffic, Traffic]:
+        """(definitely allowed, possibly allowed) traffic for one atom pair and family.
+
+        ``route`` is the pair's routing layer when the caller has it already (only its result,
+        ``refs_ok``, ``middlebox`` and ``nat_subnet`` are read).
+        """
         src, dst, family = pair.src, pair.dst, pair.family
-        route = self.route(pair)
+        if route is None:
+            route = self.route(pair)
         if route.result is Tri.DENY:
             return Traffic.NONE, Traffic.NONE
         sure = Traffic.NONE if route.result is Tri.UNKNOWN else Traffic.ALL

@@ -9,15 +9,23 @@ resolve without scanning every interface. Pair evaluation then does no parsing a
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from sgaudit.errors import SnapshotError
 from sgaudit.inventory import Direction, Inventory, NetworkInterface, PeerKind, SecurityGroupRule
 from sgaudit.model.ec2 import NatGateway, NetworkAclEntry, Route, VpcPeeringConnection
-from sgaudit.netalgebra import AddressSet, IntervalSet, InvalidCidrError, NetAlgebraError, Traffic
+from sgaudit.netalgebra import (
+    AddressSet,
+    IntervalSet,
+    InvalidCidrError,
+    NetAlgebraError,
+    Traffic,
+    parse_network,
+)
 
 Family = Literal[4, 6]
 FAMILIES: tuple[Family, Family] = (4, 6)
@@ -28,23 +36,64 @@ _PRIVATE_V4 = AddressSet.from_cidrs(4, ["10.0.0.0/8", "172.16.0.0/12", "192.168.
 TargetKind = Literal["local", "igw", "nat", "pcx", "eigw", "tgw", "vgw", "vpce", "middlebox", "other"]
 
 
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}")
+"""Exactly the IPv4 texts `ipaddress` accepts: four ASCII decimal octets 0-255 without leading zeros."""
+_CIDR4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}(?:/(3[0-2]|[12]?[0-9]))?")
+"""An IPv4 address with an optional plain prefix length 0-32 (no leading zero): the common case."""
+
+
+def _octets(m: re.Match[str]) -> int:
+    a, b, c, d = m.group(1, 2, 3, 4)
+    return (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+
+
+def cidr_span(cidr: str) -> tuple[int, int, int]:
+    """(family, first, last address) of a CIDR block or bare address, host bits cleared.
+
+    The same answer (and the same `InvalidCidrError`) as `AddressSet.from_cidr`: canonical IPv4 text
+    is decoded here, everything else (IPv6, netmasks, odd spellings, errors) goes through `ipaddress`.
+    Snapshots hold tens of thousands of blocks, and `ipaddress` objects are slow to build.
+    """
+    m = _CIDR4.fullmatch(cidr.strip())
+    if m is None:
+        net = parse_network(cidr)
+        return net.version, int(net.network_address), int(net.broadcast_address)
+    prefix = 32 if m.group(5) is None else int(m.group(5))
+    host = (1 << (32 - prefix)) - 1
+    lo = _octets(m) & ~host
+    return 4, lo, lo | host
+
+
+def ip_value(address: str) -> tuple[int, int] | None:
+    """(family, integer) of an address as `ipaddress.ip_address` reads it; None when it does not."""
+    m = _IPV4.fullmatch(address)
+    if m is not None:
+        return 4, _octets(m)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return ip.version, int(ip)
+
+
 def _addr_set(cidr: str) -> AddressSet:
     try:
-        return AddressSet.from_cidr(cidr)
+        family, lo, hi = cidr_span(cidr)
     except InvalidCidrError as exc:
         raise SnapshotError(str(exc)) from None
+    return AddressSet(family, IntervalSet.span(lo, hi))
 
 
 def single_address(address: str | None) -> AddressSet | None:
     """One address as a one-element set, or None when absent or unparsable."""
     if not address:
         return None
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
+    found = ip_value(address)
+    if found is None:
         return None
     # Straight from the integer: going through ip_network formats and re-parses the address.
-    return AddressSet(ip.version, IntervalSet.point(int(ip)))
+    return AddressSet(found[0], IntervalSet.point(found[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,15 +620,24 @@ class NetIndex:
 
 
 def _canonical_ip(ip: str) -> str:
+    if _IPV4.fullmatch(ip):
+        return ip  # already how ipaddress writes it
     try:
         return str(ipaddress.ip_address(ip))
     except ValueError:
         return ip
 
 
+@lru_cache(maxsize=16384)
+def rule_traffic(protocol: str, from_port: int | None, to_port: int | None) -> Traffic:
+    """``Traffic.from_rule``, cached: estates repeat a few hundred port ranges over thousands of rules
+    (``Traffic`` is immutable, so one value serves them all; errors are raised every time)."""
+    return Traffic.from_rule(protocol, from_port, to_port)
+
+
 def _compile_rule(rule: SecurityGroupRule, owner: str | None) -> CompiledRule:
     try:
-        traffic = Traffic.from_rule(rule.protocol, rule.from_port, rule.to_port)
+        traffic = rule_traffic(rule.protocol, rule.from_port, rule.to_port)
     except NetAlgebraError as exc:
         raise SnapshotError(f"security group {rule.group_id} rule {rule.rule_id or ''}: {exc}") from None
     peer = rule.peer
