@@ -3,6 +3,7 @@ profile per test, and every request other than the report file itself recorded a
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "formats"))
 def open_report(tmp_path: Path) -> Iterator[Opener]:
     """Open an HTML file in a fresh headless Chromium profile; close everything afterwards."""
     if not CHROMIUM.exists():
+        # scripts/test.sh installs chromium: in CI its absence is a failure, never a quiet skip.
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing (scripts/test.sh installs Debian's chromium package)")
         pytest.skip(f"{CHROMIUM} is missing (CI installs Debian's chromium package)")
     with sync_playwright() as playwright:
         contexts: list[BrowserContext] = []

@@ -75,6 +75,9 @@ class MotoServer:
 def _aws_cli() -> str:
     path = shutil.which("aws")
     if path is None:
+        # The test extra installs the CLI: in CI its absence is a failure, never a quiet skip.
+        if os.environ.get("CI"):
+            pytest.fail("the aws CLI is not installed (pip install -e '.[test]')")
         pytest.skip("the aws CLI is not installed")
     return path
 
