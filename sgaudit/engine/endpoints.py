@@ -11,20 +11,21 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import NoReturn
 
 from sgaudit.engine.index import NetIndex, single_address
-from sgaudit.engine.models import Endpoint, EndpointKind, Placement, Tier
+from sgaudit.engine.models import Endpoint, EndpointKind, Listeners, Placement, Tier
 from sgaudit.errors import SelectorError
 from sgaudit.inventory import EcsTask, EniOwnerKind, NetworkInterface
 from sgaudit.model.ecs import AwsVpcConfiguration, EcsService
-from sgaudit.model.elbv2 import LoadBalancer
+from sgaudit.model.elbv2 import Listener, LoadBalancer
 from sgaudit.netalgebra import AddressSet
 
 _KINDS = {k.value: k for k in EndpointKind}
-_LISTENER_PROTOCOLS = {
+LISTENER_PROTOCOLS: dict[str, tuple[str, ...]] = {
     "HTTP": ("tcp",),
     "HTTPS": ("tcp",),
     "TCP": ("tcp",),
@@ -68,6 +69,7 @@ class EndpointResolver:
         self.lbs_by_name: dict[str, LoadBalancer] = {}
         for lb in self.inv.load_balancers.values():
             self.lbs_by_name.setdefault(lb.load_balancer_name, lb)
+        self.listeners = _listeners_by_lb(self.inv.listeners.values(), self.inv.load_balancers)
         self.default_group: dict[str, str] = {}
         for g in self.inv.security_groups.values():
             if g.is_default and g.vpc_id:
@@ -225,6 +227,10 @@ class EndpointResolver:
             client_kind=kind,
             sg_filtered=bool(eni.group_ids) or eni.interface_type not in _UNFILTERED_TYPES,
             label=eni.tags.get("Name", ""),
+            # Whatever selector names the interface, a load balancer node accepts only its listeners.
+            listeners=self.listeners.get(eni.owner.resource_id or "")
+            if eni.owner.kind is EniOwnerKind.LOAD_BALANCER
+            else None,
         )
 
     def range_placement(
@@ -237,6 +243,7 @@ class EndpointResolver:
         ipv6: bool,
         client_kind: str,
         sg_filtered: bool = True,
+        listeners: Listeners | None = None,
     ) -> Placement:
         """Anywhere in a subnet: its whole CIDR per family (semantics.md, range placement)."""
         cidrs = self.ix.subnet_cidrs(subnet_id)
@@ -256,6 +263,7 @@ class EndpointResolver:
             client_kind=client_kind,
             sg_filtered=sg_filtered,
             label=(subnet.name or "") if subnet else "",
+            listeners=listeners,
         )
 
     def _external(self, pid: str, kind: str, a4: AddressSet, a6: AddressSet) -> Placement:
@@ -548,12 +556,13 @@ class EndpointResolver:
                         ipv6=lb.ip_address_type.startswith("dualstack"),
                         client_kind="load_balancer",
                         sg_filtered=filtered,
+                        listeners=self.listeners.get(lb.load_balancer_arn),
                     )
                 )
         ports: list[tuple[str, int]] = []
         for li in self.inv.listeners.values():
             if li.load_balancer_arn == lb.load_balancer_arn and li.port is not None:
-                for proto in _LISTENER_PROTOCOLS.get((li.protocol or "TCP").upper(), ("tcp",)):
+                for proto in LISTENER_PROTOCOLS.get((li.protocol or "TCP").upper(), ("tcp",)):
                     ports.append((proto, li.port))
         return self._endpoint(
             selector,
@@ -796,3 +805,21 @@ def _dedupe(placements: Iterable[Placement]) -> Iterator[Placement]:
         if p.id not in seen:
             seen.add(p.id)
             yield p
+
+
+def _listeners_by_lb(
+    listeners: Iterable[Listener], load_balancers: Mapping[str, LoadBalancer]
+) -> dict[str, Listeners]:
+    """Load balancer ARN -> what its listeners accept, for the load balancers with a listener in the
+    snapshot. A gateway load balancer's listener has no port (it takes all traffic): not restricted."""
+    ports: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for li in listeners:
+        if li.port is not None:
+            for proto in LISTENER_PROTOCOLS.get((li.protocol or "TCP").upper(), ("tcp",)):
+                ports[li.load_balancer_arn].add((proto, li.port))
+    out: dict[str, Listeners] = {}
+    for arn, found in ports.items():
+        lb = load_balancers.get(arn)
+        if lb is not None and lb.type != "gateway":
+            out[arn] = Listeners(load_balancer=lb.load_balancer_name, ports=tuple(sorted(found)))
+    return out

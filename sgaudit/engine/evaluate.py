@@ -1065,9 +1065,11 @@ class Evaluator:
                 cidr=src_cidr,
                 what=f"from {s_text}",
             )
-        # 3. Security-group ingress of the destination.
+        # 3. Security-group ingress of the destination; a load balancer then takes only its listeners.
         if not dst.is_external:
             self._sg_layer(ev, pair, q, route, "ingress")
+        if dst.listeners is not None:
+            self._listener_layer(ev, pair, q)
         # 4. The reply through the stateless NACLs.
         if ret is not None:
             if far:
@@ -1204,6 +1206,44 @@ class Evaluator:
             ),
         )
 
+    @staticmethod
+    def _listener_layer(ev: FamilyEval, pair: Pair, q: Query) -> None:
+        """A load balancer accepts a connection only on a listener's protocol and port (Reachability
+        Analyzer's ``ELBV2_LISTENER_PORT_RESTRICTION``); no security-group rule can change that."""
+        listeners = pair.dst.listeners
+        assert listeners is not None
+        lb = listeners.load_balancer
+        if not q.traffic.isdisjoint(listeners.traffic):
+            ev.add(
+                _hop(
+                    kind="load-balancer-listener",
+                    id=lb,
+                    family=pair.family,
+                    result=Tri.ALLOW,
+                    rule=q.text,
+                    detail=f"listener {q.text}",
+                )
+            )
+            return
+        detail = f"load balancer {lb} has no listener for {q.text} (its listeners: {listeners.describe()})"
+        ev.add(
+            _hop(
+                kind="load-balancer-listener",
+                id=lb,
+                family=pair.family,
+                result=Tri.DENY,
+                detail=f"listeners {listeners.describe()}",
+            ),
+            _issue(
+                Tri.DENY,
+                "ELBV2_LISTENER_PORT_RESTRICTION",
+                lb,
+                "load-balancer",
+                family=pair.family,
+                detail=detail,
+            ),
+        )
+
     def _fix_cidrs(self, peer: Placement, family: int, atom: AddressSet) -> tuple[str, ...]:
         """CIDRs a rule can name where references cannot work: the world, the external block,
         or the peer's subnet (an interface's address changes with every deployment)."""
@@ -1244,6 +1284,9 @@ class Evaluator:
                 middlebox=route.middlebox,
             )
             sure, maybe = sure & out.allowed(), maybe & out.possible()
+        if dst.listeners is not None:
+            accepted = dst.listeners.traffic
+            sure, maybe = sure & accepted, maybe & accepted
         if not maybe:
             return Traffic.NONE, Traffic.NONE
         mode = pair.mode

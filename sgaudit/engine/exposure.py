@@ -29,16 +29,16 @@ from sgaudit.engine.evaluate import (
     split,
 )
 from sgaudit.engine.index import NetIndex
-from sgaudit.engine.models import Endpoint, Exposure, ExposurePath, Placement, Tri
+from sgaudit.engine.models import Endpoint, Exposure, ExposurePath, Listeners, Placement, Tri
 from sgaudit.inventory import Direction
 from sgaudit.netalgebra import AddressSet, Traffic
 
 Parts = tuple[str, ...]
 """A text that may name the placement: ``placement_id.join(parts)``."""
 
-_ClassKey = tuple[int, str | None, str | None, tuple[str, ...], bool, bool]
-"""(family, subnet, VPC, security groups, filtered by groups, has a public address of the family):
-everything of a placement that exposure reads, apart from its id."""
+_ClassKey = tuple[int, str | None, str | None, tuple[str, ...], bool, bool, Listeners | None]
+"""(family, subnet, VPC, security groups, filtered by groups, has a public address of the family,
+a load balancer's listeners): everything of a placement that exposure reads, apart from its id."""
 
 _NO_ADDRESS_REACHES: Parts = ("no internet address reaches it",)
 
@@ -128,6 +128,7 @@ class ExposureBuilder:
             p.group_ids,
             p.sg_filtered,
             self.ev.inbound_public(p, family),
+            p.listeners,
         )
         shared = self._classes.get(key)
         if shared is None:
@@ -268,6 +269,12 @@ class ExposureBuilder:
             if not groups:
                 return ("no security-group ingress rule of ", " admits internet sources")
             return (f"no security-group ingress rule of {groups} admits internet sources",)
+        if p.listeners is not None and out.possible().isdisjoint(p.listeners.traffic):
+            lb = p.listeners
+            return (
+                f"load balancer {lb.load_balancer} listens only on {lb.describe()},"
+                " which its groups do not admit",
+            )
         acl = self.ix.nacl_id(p.subnet_id)
         return (f"network ACL {acl or '?'} denies what the security groups admit (or its reply)",)
 

@@ -321,6 +321,7 @@ class _Class:
     sg_filtered: bool
     interface: bool
     pid: int = -1  # egress profile of a source class, ingress profile of a destination class
+    accepts: int = R_ALL  # a load-balancer destination: its listeners (a result id); R_ALL otherwise
     points: list[_Point] = field(default_factory=list)
     per_family: dict[int, int] = field(default_factory=dict)  # family -> how many points have it
 
@@ -787,7 +788,15 @@ class _Matrix:
 
     def outer(self, ps: _Point, pd: _Point, family: int) -> tuple[int, bool, bool]:
         """Every layer but the destination's ingress rules: (result id, whether group references
-        can match on this path, whether it crosses a middlebox)."""
+        can match on this path, whether it crosses a middlebox). A load balancer then accepts
+        only its listeners."""
+        r, refs_apply, middlebox = self._outer(ps, pd, family)
+        accepts = pd.cls.accepts
+        if r and accepts != R_ALL:
+            r = self.res.conj(r, accepts)
+        return r, refs_apply, middlebox
+
+    def _outer(self, ps: _Point, pd: _Point, family: int) -> tuple[int, bool, bool]:
         s, d = ps.cls, pd.cls
         s_ext, d_ext = s.kind in _EXTERNAL_KINDS, d.kind in _EXTERNAL_KINDS
         if s_ext and d_ext:
@@ -911,6 +920,7 @@ class _Side:
             bool(p.public_ips) or p.public,
             p.client_kind if self.role == "src" else None,  # only the client's ephemeral range matters
             p.sg_filtered,
+            p.listeners if self.role == "dst" else None,
         )
         if p.kind == "interface":
             segs = [
@@ -941,6 +951,8 @@ class _Side:
                 sg_filtered=p.sg_filtered,
                 interface=p.kind == "interface",
             )
+            if self.role == "dst" and p.listeners is not None:
+                c.accepts = self.m.res.rid(p.listeners.traffic, _NONE)
             if c.sg_filtered and c.kind in _PRIVATE_KINDS:
                 c.pid = self.m.profile(
                     c.groups, Direction.EGRESS if self.role == "src" else Direction.INGRESS
@@ -1050,7 +1062,18 @@ class _Join:
         """What about a destination the layers other than its ingress rules depend on, as an id."""
         d = pd.cls
         named = tuple(g for g in d.groups if g in self._egress_named)
-        key = (d.kind, d.vpc, d.subnet, d.region, d.public, d.sg_filtered, family, pd.seg[family], named)
+        key = (
+            d.kind,
+            d.vpc,
+            d.subnet,
+            d.region,
+            d.public,
+            d.sg_filtered,
+            family,
+            pd.seg[family],
+            named,
+            d.accepts,
+        )
         return self._dest_keys.setdefault(key, len(self._dest_keys))
 
     def _group_positions(self, arr: _Arrays, family: int, iface: bool, group: str) -> list[int]:

@@ -8,6 +8,7 @@ of DESIGN.md section 6.
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 from typing import Literal
 
@@ -93,6 +94,29 @@ class EngineOptions(_Frozen):
         return DEFAULT_EPHEMERAL_PORTS["other"]
 
 
+class Listeners(_Frozen):
+    """What a load balancer's interface accepts: only its listeners' protocols and ports."""
+
+    load_balancer: str = Field(description="the load balancer's name")
+    ports: tuple[tuple[str, int], ...] = Field(
+        description="(protocol, port) of every listener, sorted; tcp for HTTP/HTTPS/TCP/TLS, udp for UDP"
+    )
+
+    def describe(self) -> str:
+        """``tcp 80, tcp 443``."""
+        return ", ".join(f"{proto} {port}" for proto, port in self.ports) or "no listener"
+
+    @property
+    def traffic(self) -> Traffic:
+        """The listeners as traffic (cached: evaluations ask for it once per pair)."""
+        return _listener_traffic(self.ports)
+
+
+@functools.lru_cache(maxsize=4096)
+def _listener_traffic(ports: tuple[tuple[str, int], ...]) -> Traffic:
+    return Traffic.union(Traffic.single(proto, port) for proto, port in ports)
+
+
 class Placement(_Frozen):
     """One concrete place an endpoint sends from or receives on (an "interface" of DESIGN.md section 4).
 
@@ -119,6 +143,11 @@ class Placement(_Frozen):
         description="False for interfaces that security groups do not filter (an NLB without groups)",
     )
     label: str = Field(default="", description="human name of the placement, e.g. the subnet's Name tag")
+    listeners: Listeners | None = Field(
+        default=None,
+        description="a load balancer's listeners, the only traffic it accepts as a destination; None when"
+        " it is not a load balancer or the snapshot lists none of its listeners (the network layers decide)",
+    )
 
     def addresses(self, family: int) -> AddressSet:
         """The placement's addresses of one family."""

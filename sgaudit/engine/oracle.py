@@ -522,6 +522,8 @@ def evaluate(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> Tri:
     s_ext, d_ext = s.kind in _EXTERNAL_KINDS, d.kind in _EXTERNAL_KINDS
     if s_ext and d_ext:
         return Tri.DENY  # no AWS network between two outside addresses
+    if d.listeners is not None and not _listens(d.listeners.ports, case.probe):
+        return Tri.DENY  # a load balancer accepts nothing but its listeners, whatever its groups say
     if s_ext:
         return _from_outside(ctx, s, d, case)
     if d_ext:
@@ -542,6 +544,12 @@ def evaluate(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> Tri:
         )
         nacl = nacl & _nacl_return(ctx, d.subnet_id, s.subnet_id, case, s.client_kind)
     return egress & route & nacl & ingress
+
+
+def _listens(ports: tuple[tuple[str, int], ...], probe: Probe) -> bool:
+    """A listener list (raw protocol names and ports) against one concrete flow."""
+    name = {TCP: "tcp", UDP: "udp"}.get(probe.proto)
+    return name is not None and (name, probe.value) in ports
 
 
 def _from_outside(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> Tri:
@@ -630,6 +638,7 @@ def _around(lo: int, hi: int, top: int) -> Iterable[int]:
 
 def _representatives(ctx: _Ctx, placements: Iterable[Placement]) -> _Reps:
     inv = ctx.inv
+    placements = list(placements)
     cidrs: list[str] = []
     for g in inv.security_groups.values():
         for r in g.rules:
@@ -683,6 +692,9 @@ def _representatives(ctx: _Ctx, placements: Iterable[Placement]) -> _Reps:
     for g in inv.security_groups.values():
         for r in g.rules:
             note(_proto_number(r.protocol), r.from_port, r.to_port)
+    for p in placements:
+        for proto, port in p.listeners.ports if p.listeners else ():
+            note(_NAMES[proto], port, port)
     for acl in inv.network_acls.values():
         for e in acl.entries:
             num = _proto_number(e.protocol)

@@ -15,12 +15,14 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from sgaudit.engine.endpoints import LISTENER_PROTOCOLS
 from sgaudit.engine.evaluate import Evaluator, FamilyEval, FixHint, Issue, Pair, Query, split
 from sgaudit.engine.fixes import FixBuilder
 from sgaudit.engine.index import NetIndex
 from sgaudit.engine.models import (
     Blocker,
     Endpoint,
+    EndpointKind,
     Hop,
     PairResult,
     PairVerdict,
@@ -29,6 +31,7 @@ from sgaudit.engine.models import (
     Tri,
     Verdict,
 )
+from sgaudit.inventory import Inventory
 from sgaudit.netalgebra import AddressSet, Traffic
 
 _VERDICT: dict[Tri, PairVerdict] = {Tri.ALLOW: "reachable", Tri.DENY: "blocked", Tri.UNKNOWN: "unknown"}
@@ -42,8 +45,9 @@ _HOP_ORDER = {
     "internet-gateway": 5,
     "nacl-ingress": 6,
     "security-group-ingress": 7,
-    "nacl-return-egress": 8,
-    "nacl-return-ingress": 9,
+    "load-balancer-listener": 8,
+    "nacl-return-egress": 9,
+    "nacl-return-ingress": 10,
 }
 
 
@@ -58,7 +62,7 @@ def class_key(p: Placement, other: Placement) -> tuple[object, ...]:
     a side without filtering groups, and the public-address checks towards the internet."""
     if p.is_external:
         return ("external", p.kind, p.id, p.addresses4, p.addresses6)
-    base = (p.subnet_id, p.vpc_id, p.group_ids, p.public, p.client_kind, p.sg_filtered, p.region)
+    base = (p.subnet_id, p.vpc_id, p.group_ids, p.public, p.client_kind, p.sg_filtered, p.region, p.listeners)
     if other.is_external or not p.group_ids or not p.sg_filtered:
         return (*base, p.id)
     return base
@@ -264,6 +268,8 @@ class PathBuilder:
                     )
         fixes = self.fixer.build(hints, src, dst, q.traffic)
         notes.extend(_half_open_notes(blockers, pairs))
+        if dst.kind is EndpointKind.ELB and dst.arn:
+            notes.extend(target_health_notes(self.ix.inv, dst.arn, q))
         if any(b.code in _NEEDS_PUBLIC for b in blockers):
             notes.append(
                 "the internet reaches only public addresses: no rule change opens this path; it would"
@@ -403,7 +409,7 @@ def _half_open_notes(blockers: list[Blocker], pairs: list[PairEval]) -> list[str
 
 
 def _blocker_order(b: Blocker) -> int:
-    order = {"security-group": 0, "network-acl": 1, "route-table": 2}
+    order = {"security-group": 0, "network-acl": 1, "route-table": 2, "load-balancer": 3}
     return order.get(b.component_kind, 3) * 2 + (1 if b.leg == "return" else 0)
 
 
@@ -417,3 +423,50 @@ def _merge_hops(per_pair: Iterable[tuple[Hop, ...]]) -> list[Hop]:
     ordered = list(seen.values())
     ordered.sort(key=lambda h: _HOP_ORDER.get(h.kind, 10))
     return ordered
+
+
+def target_health_notes(inv: Inventory, lb_arn: str, q: Query) -> list[str]:
+    """What the listeners of a load balancer that take this flow forward to, and how healthy those
+    targets are (target-health data): a connection the network delivers to the load balancer still
+    fails when no target behind the listener is healthy."""
+    notes: list[str] = []
+    for li in sorted(inv.listeners.values(), key=lambda li: (li.port or 0, li.listener_arn)):
+        if li.load_balancer_arn != lb_arn or li.port is None:
+            continue
+        protocols = LISTENER_PROTOCOLS.get((li.protocol or "TCP").upper(), ("tcp",))
+        if not any(not q.traffic.isdisjoint(Traffic.single(p, li.port)) for p in protocols):
+            continue
+        arns = [a for action in li.default_actions for a in action.target_group_arns]
+        what = f"listener {li.protocol or 'TCP'} {li.port}"
+        if not arns:
+            kinds = ", ".join(sorted({a.type for a in li.default_actions})) or "no action"
+            notes.append(f"{what} forwards to no target group ({kinds})")
+            continue
+        for arn in dict.fromkeys(arns):
+            tg = inv.target_groups.get(arn)
+            name = (tg.target_group_name if tg else None) or arn
+            target = f"{name} ({tg.protocol or '?'} {tg.port})" if tg and tg.port else name
+            health = inv.target_health.get(arn)
+            if health is None:
+                notes.append(f"{what} forwards to {target}: target health not in the snapshot")
+                continue
+            states: dict[str, int] = {}
+            reasons: set[str] = set()
+            for desc in health.target_health_descriptions:
+                state = (desc.target_health.state if desc.target_health else None) or "unknown"
+                states[state] = states.get(state, 0) + 1
+                if state != "healthy" and desc.target_health and desc.target_health.reason:
+                    reasons.add(desc.target_health.reason)
+            total = sum(states.values())
+            healthy = states.get("healthy", 0)
+            if not total:
+                notes.append(f"{what} forwards to {target}, which has no registered targets")
+                continue
+            detail = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+            if reasons:
+                detail += f"; {', '.join(sorted(reasons))}"
+            text = f"{what} forwards to {target}: {healthy} of {total} targets healthy ({detail})"
+            if not healthy:
+                text += "; the load balancer accepts the connection but has no healthy target for it"
+            notes.append(text)
+    return notes

@@ -157,7 +157,8 @@ class NaclRecipe:
 
 @dataclass(frozen=True)
 class WorkloadRecipe:
-    """Something with interfaces: eni, ec2, rds (two subnets), service (tasks) or lambda."""
+    """Something with interfaces: eni, ec2, rds (two subnets), service (tasks), lambda, alb (two
+    subnets) or nlb (groups optional); a load balancer accepts only its ``listeners``."""
 
     kind: str
     vpc: int
@@ -165,6 +166,7 @@ class WorkloadRecipe:
     groups: tuple[int, ...]
     public: bool
     count: int = 1
+    listeners: tuple[tuple[str, int], ...] = ()  # (listener protocol, port)
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,18 @@ def build(recipe: Recipe) -> EstateBuilder:
                 tasks=w.count,
                 assign_public_ip=w.public,
             )
+        elif w.kind in ("alb", "nlb"):
+            scheme = "internet-facing" if w.public else "internal"
+            if w.kind == "alb":
+                lb = b.alb(f"lb{w_index}", subnets=subs, groups=gs or [], scheme=scheme)
+            else:
+                lb = b.nlb(f"lb{w_index}", subnets=subs, groups=gs, scheme=scheme)
+            for protocol, port in w.listeners:
+                if w.kind == "alb":
+                    b.listener(lb, port, protocol, redirect_port=443)
+                else:
+                    tg = b.target_group(f"lb{w_index}-{port}", vpcs[w.vpc], port=port, protocol=protocol)
+                    b.listener(lb, port, protocol, forward=tg)
         else:
             b.lambda_function(f"fn{w_index}", subnets=subs, groups=gs)
     for v, table_subnet, routed in recipe.middlebox:
@@ -410,21 +424,26 @@ def recipes(draw: st.DrawFn, *, max_workloads: int = 6, max_rules: int = 16) -> 
         nacls.append(NaclRecipe(v, subs, tuple(entries)))
     workloads = []
     for _ in range(draw(st.integers(min(3, max_workloads), max_workloads))):
-        kind = draw(st.sampled_from(("eni", "ec2", "ec2", "rds", "service", "lambda")))
+        kind = draw(st.sampled_from(("eni", "ec2", "ec2", "rds", "service", "lambda", "alb", "nlb")))
         v = draw(st.integers(0, n_vpcs - 1))
         n_sub = len(vpcs[v].subnets)
-        if kind == "rds" and n_sub < 2:
+        if kind in ("rds", "alb") and n_sub < 2:
             kind = "ec2"
         in_vpc = [i for i, g in enumerate(groups) if g.vpc == v]
         chosen = tuple(sorted(set(draw(st.lists(st.sampled_from(in_vpc), max_size=3))))) if in_vpc else ()
-        if kind == "rds":
+        if kind in ("rds", "alb"):
             subs: tuple[int, ...] = (0, 1)
         elif kind in ("service", "lambda"):
             subs = tuple(sorted(set(draw(st.lists(st.integers(0, n_sub - 1), min_size=1, max_size=2)))))
         else:
             subs = (draw(st.integers(0, n_sub - 1)),)
         count = draw(st.sampled_from((0, 1, 2, 2, 3))) if kind == "service" else 1
-        workloads.append(WorkloadRecipe(kind, v, subs, chosen, draw(st.booleans()), count))
+        listeners: tuple[tuple[str, int], ...] = ()
+        if kind in ("alb", "nlb"):
+            protocols = ("HTTP", "HTTPS") if kind == "alb" else ("TCP", "UDP", "TCP_UDP", "TLS")
+            ports = draw(st.lists(st.sampled_from(PORTS[1:]), max_size=2, unique=True))
+            listeners = tuple((draw(st.sampled_from(protocols)), port) for port in ports)
+        workloads.append(WorkloadRecipe(kind, v, subs, chosen, draw(st.booleans()), count, listeners))
     middlebox = ()
     if draw(st.integers(0, 4)) == 0:
         v = draw(st.integers(0, n_vpcs - 1))

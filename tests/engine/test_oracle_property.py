@@ -10,14 +10,16 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from sgaudit.engine import Engine
-from sgaudit.engine.oracle import oracle_pairs, oracle_verdict
+from sgaudit.engine.oracle import oracle_pair_traffic, oracle_pairs, oracle_verdict
 from sgaudit.inventory import load_inventory
+from sgaudit.netalgebra import Traffic
 from sgaudit.synth import EstateBuilder, NaclEntry
 from tests.engine.test_matrix_property import Recipe, engine_for, recipes
 
 # (protocol, port or ICMP type, ICMP code): the boundaries the recipes use, and values between them.
 PROBES = (
     ("tcp", 22, None),
+    ("tcp", 80, None),
     ("tcp", 443, None),
     ("tcp", 1023, None),
     ("tcp", 1024, None),
@@ -62,6 +64,30 @@ def test_path_verdict_equals_oracle(recipe: Recipe, data: st.DataObject) -> None
                 )
                 note("oracle pairs: " + "; ".join(f"{p.source}->{p.destination} {p.verdict}" for p in mine))
             assert result.verdict == expected, f"{src.selector} -> {dst.selector} {protocol} {port}/{code}"
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipe=recipes(), data=st.data())
+def test_allowed_traffic_equals_oracle(recipe: Recipe, data: st.DataObject) -> None:
+    """`Engine.allowed_traffic` (the set-valued evaluation behind exposure and the checks) gives what
+    the oracle finds reachable for every pair and for some pair of two endpoints."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = engine_for(recipe, Path(tmp))
+        endpoints = [e for e in (*engine.endpoints(), engine.resolve("internet")) if e.placements]
+        if len(endpoints) < 2:
+            return
+        for _ in range(3):
+            src = data.draw(st.sampled_from(endpoints), label="source")
+            dst = data.draw(
+                st.sampled_from([e for e in endpoints if e.selector != src.selector]), label="dest"
+            )
+            every, some = engine.allowed_traffic(src, dst)
+            found = oracle_pair_traffic(engine, [src], [dst], include_internet=False)
+            expected = (found[0].every, found[0].some) if found else (Traffic.NONE, Traffic.NONE)
+            assert (every, some) == expected, (
+                f"{src.selector} -> {dst.selector}: engine every={every.describe()} some={some.describe()};"
+                f" oracle every={expected[0].describe()} some={expected[1].describe()}"
+            )
 
 
 # ---- the oracle on hand-made cases ---------------------------------------------------------------
