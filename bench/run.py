@@ -14,6 +14,7 @@ This is a benchmark, never a test: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import resource
 import statistics
@@ -93,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                 snapshot = _timed("write snapshot", lambda: builder.write(Path(tmp) / "estate", indent=None))
                 del builder
             inventory = _timed("load snapshot (inventory)", lambda: load_inventory(snapshot))
+            gc.freeze()  # as the CLI does after loading (sgaudit.cli.common.load_for_command)
             print(f"  {inventory.summary()}")
             engine = _timed("engine build", lambda: Engine(inventory))
             endpoints = _timed("endpoints (selectors resolved)", engine.endpoints)

@@ -176,6 +176,21 @@ def _span(cidr: str) -> tuple[int, int, int, int]:
     return n.version, int(n.network_address), int(n.broadcast_address), n.prefixlen
 
 
+def _cidr_entry_key(entry: tuple[int, int, int, Traffic]) -> tuple[object, ...]:
+    """A total order of a profile's CIDR entries by content (it fixes their bits in a mask)."""
+    fam, lo, hi, t = entry
+    return (
+        fam,
+        lo,
+        hi,
+        t.tcp.intervals,
+        t.udp.intervals,
+        t.icmp.intervals,
+        t.icmpv6.intervals,
+        t.other.intervals,
+    )
+
+
 def _one(dim: str, points: IntervalSet) -> Traffic:
     return Traffic(**{dim: points})
 
@@ -476,7 +491,7 @@ class _Matrix:
                 # else: a stale reference, which matches nothing
         prof = _Profile(
             direction=direction,
-            cidrs=tuple(sorted(cidrs, key=lambda c: (c[0], c[1], c[2], c[3].describe()))),
+            cidrs=tuple(sorted(cidrs, key=_cidr_entry_key)),
             pl_unknown=Traffic.union(pl_unknown),
             refs=tuple(sorted((g, Traffic.union(t)) for g, t in refs.items())),
             foreign=tuple(sorted((g, Traffic.union(t)) for g, t in foreign.items())),

@@ -88,11 +88,11 @@ class _Side:
         """A block's atoms with their cells (cached: the ranges of a class recur in every query)."""
         found = self.atoms.get(block)
         if found is None:
-            if block.size == 1:
-                found = [(block, self.cell(block.points.intervals[0][0]))]
+            intervals = block.points.intervals
+            if len(intervals) == 1 and intervals[0][0] == intervals[0][1]:  # one address
+                found = [(block, self.cell(intervals[0][0]))]
             else:
                 found = [(a, self.cell(a.points.intervals[0][0])) for a in split(block, self.cuts)]
-            if len(block.points.intervals) > 1 or block.size > 1:
                 self.atoms[block] = found
         return found
 
@@ -132,9 +132,13 @@ class PathBuilder:
 
     # ---- pairs ----------------------------------------------------------------------------------
 
-    def sides(self, src: Placement, dst: Placement, family: int) -> tuple[_Side, _Side]:
-        """The atom boundaries of a placement pair's classes (cached per class pair)."""
-        key = (class_key(src, dst), class_key(dst, src), family)
+    def sides(
+        self, src: Placement, dst: Placement, family: int, keys: tuple[object, object] | None = None
+    ) -> tuple[_Side, _Side]:
+        """The atom boundaries of a placement pair's classes (cached per class pair); ``keys`` are
+        their class keys when the caller has them."""
+        skey, dkey = keys if keys is not None else (class_key(src, dst), class_key(dst, src))
+        key = (skey, dkey, family)
         found = self._cuts.get(key)
         if found is None:
             found = (_Side(self.ev.src_cuts(src, dst, family)), _Side(self.ev.dst_cuts(src, dst, family)))
@@ -144,29 +148,34 @@ class PathBuilder:
         return found
 
     def atoms(
-        self, src: Placement, dst: Placement, family: int
+        self, src: Placement, dst: Placement, family: int, keys: tuple[object, object] | None = None
     ) -> list[tuple[AddressSet, AddressSet, tuple[int, int]]]:
         """The atom pairs of one placement pair and family with their cells (which atom of the
         class pair's partition each side's address lies in)."""
         a_s, a_d = src.addresses(family), dst.addresses(family)
         if not a_s or not a_d:
             return []
-        s_side, d_side = self.sides(src, dst, family)
+        s_side, d_side = self.sides(src, dst, family, keys)
         dst_atoms = d_side.split(a_d)
         return [(s, d, (sc, dc)) for s, sc in s_side.split(a_s) for d, dc in dst_atoms]
 
-    def pair(self, src: Placement, dst: Placement, q: Query) -> list[PairEval]:
+    def pair(
+        self, src: Placement, dst: Placement, q: Query, keys: tuple[object, object] | None = None
+    ) -> list[PairEval]:
         """Every (atom) pair of two placements for one flow.
 
         Interfaces of one class (same subnet, groups and flags) whose addresses lie in the same
         cell of every boundary the layers test get the same evaluation: it is computed once.
+        ``keys`` are the two class keys when the caller has them (a path computes each once).
         """
-        skey, dkey = class_key(src, dst), class_key(dst, src)
+        keys = keys if keys is not None else (class_key(src, dst), class_key(dst, src))
+        skey, dkey = keys
+        qkey = (q.protocol, q.port, q.code)  # cheaper to hash than the query's traffic
         per_family: list[list[tuple[FamilyEval, AddressSet, AddressSet]]] = []
         for family in (4, 6):
             items = []
-            for s, d, cells in self.atoms(src, dst, family):
-                key = (skey, dkey, family, cells, q)
+            for s, d, cells in self.atoms(src, dst, family, keys):
+                key = (skey, dkey, family, cells, qkey)
                 ev = self._memo.get(key)
                 if ev is None:
                     ev = self.ev.flow(Pair(src, dst, family, s, d), q)
@@ -238,6 +247,17 @@ class PathBuilder:
         d_pl = list(dst.placements if destinations is None else destinations)
         pairs: list[PairEval] = []
         notes: list[str] = [*src.notes, *dst.notes]
+        # A placement's class key depends only on whether the other side is external: computed
+        # once per placement and side, not once per pair.
+        known: dict[tuple[str, bool], tuple[object, ...]] = {}
+
+        def key_of(p: Placement, other: Placement) -> tuple[object, ...]:
+            k = (p.id, other.is_external)
+            hit = known.get(k)
+            if hit is None:
+                hit = known[k] = class_key(p, other)
+            return hit
+
         for s in s_pl:
             for d in d_pl:
                 if s.id == d.id:
@@ -250,7 +270,7 @@ class PathBuilder:
                         )
                     )
                     continue
-                pairs.extend(self.pair(s, d, q))
+                pairs.extend(self.pair(s, d, q, (key_of(s, d), key_of(d, s))))
         if not pairs:
             notes.append("no pair of placements to judge (an endpoint has no placements)")
         verdict = combine(p.result.verdict for p in pairs)

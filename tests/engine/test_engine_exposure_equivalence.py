@@ -28,7 +28,7 @@ from sgaudit.netalgebra import AddressSet, IntervalSet, Traffic
 from sgaudit.synth import EstateBuilder, NaclEntry
 from sgaudit.synth.random_estate import generate_estate
 from tests.engine.engine_helpers import edit_json, load
-from tests.engine.test_matrix_property import Recipe, engine_for, recipes
+from tests.engine.estate_recipes import Recipe, engine_for, recipes
 
 # ---- the reference: the per-placement computation, as it was ------------------------------------
 

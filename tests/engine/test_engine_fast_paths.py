@@ -17,7 +17,7 @@ from sgaudit.engine.evaluate import split
 from sgaudit.engine.index import _canonical_ip, cidr_span, ip_value, rule_traffic
 from sgaudit.inventory import Direction, PeerKind
 from sgaudit.netalgebra import AddressSet, InvalidCidrError, NetAlgebraError, Traffic
-from tests.engine.test_matrix_property import Recipe, engine_for, recipes
+from tests.engine.estate_recipes import Recipe, engine_for, recipes
 
 # ---- text decoding -------------------------------------------------------------------------------
 

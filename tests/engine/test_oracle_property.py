@@ -14,7 +14,7 @@ from sgaudit.engine.oracle import oracle_pair_traffic, oracle_pairs, oracle_verd
 from sgaudit.inventory import load_inventory
 from sgaudit.netalgebra import Traffic
 from sgaudit.synth import EstateBuilder, NaclEntry
-from tests.engine.test_matrix_property import Recipe, engine_for, recipes
+from tests.engine.estate_recipes import Recipe, engine_for, recipes
 
 # (protocol, port or ICMP type, ICMP code): the boundaries the recipes use, and values between them.
 PROBES = (
