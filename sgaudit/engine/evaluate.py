@@ -514,8 +514,8 @@ class Evaluator:
             return
         if middlebox:
             reason = (
-                f"rule {r.label} references {gid}, but the route goes through a middlebox,"
-                " which does not preserve security-group membership"
+                f"rule {r.label} references {gid}, but the route goes through a middlebox or transit"
+                " gateway, which may not preserve security-group membership"
             )
             out.unknown_rules.append((r, "SG_REFERENCES_NOT_PRESERVED", reason))
             return
@@ -685,6 +685,9 @@ class Evaluator:
                     rtb, self._vpc_block(other.vpc_id, family, addr), pcx.vpc_peering_connection_id
                 )
             where = address_text(family, addr)
+            if hit is not None and hit.target_kind == "tgw":
+                self._via_transit(out, rtb, hit, family=family, leg=leg, where=where)
+                continue
             if hit is not None and hit.target_kind == "pcx":
                 why = self._pcx_ok(hit, svpc, dvpc)
                 if not why:
@@ -695,15 +698,43 @@ class Evaluator:
             elif hit is None:
                 why = f"nothing routes to {other.vpc_id}"
             else:
-                why = f"between VPCs only a peering connection to {other.vpc_id} delivers"
-                if hit.target_kind == "tgw":
-                    why += " (transit gateways are not modelled)"
+                why = (
+                    f"between VPCs only a peering connection or a transit gateway to {other.vpc_id} delivers"
+                )
             self._no_route(out, rtb, family=family, leg=leg, where=where, hit=hit, why=why, fix=fix)
         if pcx is not None:
             hop = _hop(kind="peering", id=pcx.vpc_peering_connection_id, family=family, result=Tri.ALLOW)
             out.hops.append((hop.model_copy(update={"detail": f"{svpc} <-> {dvpc}"}), None))
-        else:
+        elif not out.middlebox:
             out.notes.append(f"no active peering between {svpc} and {dvpc}")
+
+    @staticmethod
+    def _via_transit(
+        out: RouteOutcome, rtb: str, hit: RouteHit, *, family: int, leg: Leg, where: str
+    ) -> None:
+        """A route to a transit gateway (or Cloud WAN core network): its own route tables and
+        attachments are not in the snapshot, so whether it delivers cannot be decided; nor whether
+        security-group references match across it (transit-gateway group referencing)."""
+        detail = (
+            f"{rtb} sends {where} to transit gateway {hit.target} ({hit.text}): transit gateway route tables"
+            " are not in the snapshot"
+        )
+        out.middlebox = True
+        out.add(
+            _hop(
+                kind="route", id=rtb, leg=leg, family=family, result=Tri.UNKNOWN, rule=hit.text, detail=detail
+            ),
+            _issue(
+                Tri.UNKNOWN,
+                "TRANSIT_GATEWAY_NOT_MODELLED",
+                hit.target,
+                "transit-gateway",
+                family=family,
+                leg=leg,
+                rule=hit.text,
+                detail=detail,
+            ),
+        )
 
     def _vpc_block(self, vpc_id: str | None, family: int, address: int) -> str:
         cidrs = self.ix.vpc_cidrs.get(vpc_id or "")
@@ -839,6 +870,9 @@ class Evaluator:
         elif kind == "nat":
             out.add(_hop(kind="route", id=rtb, family=family, result=Tri.ALLOW, rule=hit.text))
             self._via_nat(hit.target, pair, out)
+        elif kind == "tgw":
+            # Centralised egress: the internet may lie behind another VPC's NAT or firewall.
+            self._via_transit(out, rtb, hit, family=family, leg="forward", where=where)
         else:
             why = "only an internet gateway, a NAT gateway or (IPv6) an egress-only gateway leads out"
             if kind == "vpce":

@@ -208,6 +208,8 @@ def _target_kind(route: Route) -> tuple[str, TargetKind]:
         return route.egress_only_internet_gateway_id, "eigw"
     if route.transit_gateway_id:
         return route.transit_gateway_id, "tgw"
+    if route.core_network_arn:
+        return route.core_network_arn, "tgw"  # Cloud WAN: a transit router whose tables are not read
     if route.network_interface_id or route.instance_id:
         return (route.network_interface_id or route.instance_id or ""), "middlebox"
     return route.target, "other"

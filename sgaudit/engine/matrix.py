@@ -191,6 +191,11 @@ def _cidr_entry_key(entry: tuple[int, int, int, Traffic]) -> tuple[object, ...]:
     )
 
 
+def _is_transit(target: str | None) -> bool:
+    """A transit gateway or Cloud WAN core network: routes whose delivery cannot be decided."""
+    return target is not None and (target.startswith("tgw-") or ":core-network/" in target)
+
+
 def _one(dim: str, points: IntervalSet) -> Traffic:
     return Traffic(**{dim: points})
 
@@ -618,6 +623,8 @@ class _Matrix:
         result, target = hit
         if result is not Tri.ALLOW or target is None:
             return result
+        if _is_transit(target):
+            return Tri.UNKNOWN  # a transit gateway's own route tables are not in the snapshot
         if not target.startswith("pcx-"):
             return Tri.DENY
         pcx = self.inv.peering_connections.get(target)
@@ -651,14 +658,15 @@ class _Matrix:
                 return Tri.ALLOW, True
             return Tri.DENY, False
         forward = self.via_peering(fwd, s.vpc, d.vpc)
+        transit = fwd[0] is Tri.ALLOW and _is_transit(fwd[1])
         if d.subnet is None or self.inv.route_table_for(d.subnet) is None:
             back = Tri.UNKNOWN
         else:
             ret = self.lookup(d.subnet, family, ps.seg[family][1], ps.addr[family])
             back = self.via_peering(ret, s.vpc, d.vpc)
-            if back is Tri.ALLOW and ret[1] != fwd[1]:
-                back = Tri.DENY  # the reply must come back through the same connection
-        return forward & back, False
+            transit = transit or (ret[0] is Tri.ALLOW and _is_transit(ret[1]))
+        # Through a transit gateway, group references may or may not match: the middlebox flag.
+        return forward & back, transit
 
     # -- NACLs --------------------------------------------------------------------------------
 
@@ -820,8 +828,9 @@ class _Matrix:
             return self._from_outside(ps, pd, family), False, False
         if d_ext:
             return self._to_outside(ps, pd, family), False, False
-        private = self.private(s, d)
         route, middlebox = self.private_route(ps, pd, family)
+        # References can match inside a VPC, across a peering, and (undecidably) across a transit gateway.
+        private = self.private(s, d) or middlebox
         if route is Tri.DENY:
             return R_NONE, False, False
         c = self.res.conj
@@ -878,6 +887,8 @@ class _Matrix:
             return c(c(r, self.res.of_tri(route)), own)
         if target.startswith("eigw-") and family == 6:
             return c(c(r, self.res.of_tri(self.gateway(target, s.vpc))), own)
+        if _is_transit(target):
+            return c(c(r, R_UNKNOWN), own)  # centralised egress behind a transit gateway, maybe
         if not target.startswith("nat-"):
             return R_NONE
         nat = self.inv.nat_gateways.get(target)

@@ -373,20 +373,22 @@ def _private_route(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> tuple[T
             return Tri.ALLOW, True
         return Tri.DENY, False
     forward = _via_peering(ctx, fwd, s.vpc_id, d.vpc_id)
+    transit = fwd.result is Tri.ALLOW and _transit(fwd.target)
     d_table = _table(ctx, d.subnet_id)
     if d_table is None:
         back = Tri.UNKNOWN
     else:
         ret = _lookup(ctx, d_table, family, a)
         back = _via_peering(ctx, ret, s.vpc_id, d.vpc_id)
-        if back is Tri.ALLOW and ret.target != fwd.target:
-            back = Tri.DENY  # the return must come back through the same connection
-    return forward & back, False
+        transit = transit or (ret.result is Tri.ALLOW and _transit(ret.target))
+    return forward & back, transit  # references across a transit gateway: undecidable, as a middlebox
 
 
 def _via_peering(ctx: _Ctx, best: _Best, vpc_a: str | None, vpc_b: str | None) -> Tri:
     if best.result is not Tri.ALLOW or best.target is None:
         return best.result
+    if _transit(best.target):
+        return Tri.UNKNOWN  # what a transit gateway does with it is not in the snapshot
     if not best.target.startswith("pcx-"):
         return Tri.DENY
     pcx = ctx.inv.peering_connections.get(best.target)
@@ -394,6 +396,11 @@ def _via_peering(ctx: _Ctx, best: _Best, vpc_a: str | None, vpc_b: str | None) -
         return Tri.UNKNOWN
     ends = {pcx.requester_vpc_info.vpc_id, pcx.accepter_vpc_info.vpc_id}
     return Tri.ALLOW if pcx.active and ends == {vpc_a, vpc_b} else Tri.DENY
+
+
+def _transit(target: str | None) -> bool:
+    """A transit gateway or a Cloud WAN core network."""
+    return target is not None and (target.startswith("tgw-") or ":core-network/" in target)
 
 
 def _is_public(p: Placement, family: int) -> bool:
@@ -534,8 +541,9 @@ def evaluate(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> Tri:
     route, middlebox = _private_route(ctx, s, d, case)
     if route is Tri.DENY:
         return Tri.DENY  # a definite deny decides, whatever the other layers say
-    egress = _egress(ctx, s, d, case, (private, middlebox))
-    ingress = _ingress(ctx, s, d, case, (private, middlebox))
+    # A transit gateway path (flagged as a middlebox) lets references match, undecidably.
+    egress = _egress(ctx, s, d, case, (private or middlebox, middlebox))
+    ingress = _ingress(ctx, s, d, case, (private or middlebox, middlebox))
     nacl = Tri.ALLOW
     if s.subnet_id != d.subnet_id:
         f, a, b, probe = case
@@ -593,6 +601,8 @@ def _to_outside(ctx: _Ctx, s: Placement, d: Placement, case: Case) -> Tri:
         return egress & route & own_legs
     if target.startswith("eigw-") and f == 6:
         return egress & ctx.eigw_attached(target, s.vpc_id) & own_legs
+    if _transit(target):
+        return egress & Tri.UNKNOWN & own_legs
     if not target.startswith("nat-"):
         return Tri.DENY
     nat = ctx.inv.nat_gateways.get(target)

@@ -27,6 +27,7 @@ from sgaudit.synth import EstateBuilder, EstateBuildError, NaclEntry, SecurityGr
 MAX_VPCS = 3
 MAX_SUBNETS = 3
 FOREIGN_ACCOUNT = "999988887777"
+TRANSIT_GATEWAY = "tgw-0a1b2c3d4e5f60718"
 PORTS = (0, 22, 80, 443, 1023, 1024, 5432, 8080, 32767, 32768, 60999, 61000, 65535)
 ICMP4 = ((-1, -1), (8, -1), (8, 0), (0, 0), (3, 4), (3, -1), (11, 0))
 ICMP6 = ((-1, -1), (128, -1), (129, 0), (1, -1))
@@ -178,6 +179,10 @@ class Recipe:
     nacls: tuple[NaclRecipe, ...]
     workloads: tuple[WorkloadRecipe, ...]
     middlebox: tuple[tuple[int, int, int], ...] = ()  # (vpc, subnet whose table, subnet routed) via 1st ENI
+    transit: tuple[tuple[int, int], ...] = ()  # (vpc, other vpc): its tables route the other's CIDR to a TGW
+    transit_default: tuple[
+        int, ...
+    ] = ()  # VPCs whose private tables send 0.0.0.0/0 to a TGW (central egress)
 
 
 # ---- building ----------------------------------------------------------------------------------
@@ -302,6 +307,14 @@ def build(recipe: Recipe) -> EstateBuilder:
                     b.listener(lb, port, protocol, forward=tg)
         else:
             b.lambda_function(f"fn{w_index}", subnets=subs, groups=gs)
+    for v, other in recipe.transit:
+        for t in tables[v]:
+            with contextlib.suppress(EstateBuildError):  # the same route twice
+                b.route(t, vpc_cidr(other), TRANSIT_GATEWAY)  # type: ignore[arg-type]
+    for v in recipe.transit_default:
+        for t in tables[v][1:]:
+            with contextlib.suppress(EstateBuildError):  # a default route is there already
+                b.route(t, "0.0.0.0/0", TRANSIT_GATEWAY)  # type: ignore[arg-type]
     for v, table_subnet, routed in recipe.middlebox:
         eni = first_eni.get(v)
         if eni is not None and table_subnet != routed:
@@ -447,6 +460,12 @@ def recipes(draw: st.DrawFn, *, max_workloads: int = 6, max_rules: int = 16) -> 
         n_sub = len(vpcs[v].subnets)
         if n_sub >= 2:
             middlebox = ((v, draw(st.integers(0, n_sub - 1)), draw(st.integers(0, n_sub - 1))),)
+    transit: list[tuple[int, int]] = []
+    if n_vpcs > 1 and draw(st.integers(0, 2)) == 0:
+        a = draw(st.integers(0, n_vpcs - 1))
+        b = draw(st.integers(0, n_vpcs - 1).filter(lambda x: x != a))
+        transit = [(a, b)] + ([(b, a)] if draw(st.integers(0, 3)) else [])  # usually both ways
+    transit_default = (draw(st.integers(0, n_vpcs - 1)),) if draw(st.integers(0, 3)) == 0 else ()
     return Recipe(
         tuple(vpcs),
         tuple(peerings),
@@ -456,6 +475,8 @@ def recipes(draw: st.DrawFn, *, max_workloads: int = 6, max_rules: int = 16) -> 
         tuple(nacls),
         tuple(workloads),
         middlebox,
+        tuple(transit),
+        transit_default,
     )
 
 
