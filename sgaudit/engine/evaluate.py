@@ -1247,36 +1247,28 @@ class Evaluator:
         listeners = pair.dst.listeners
         assert listeners is not None
         lb = listeners.load_balancer
-        if not q.traffic.isdisjoint(listeners.traffic):
-            ev.add(
-                _hop(
-                    kind="load-balancer-listener",
-                    id=lb,
-                    family=pair.family,
-                    result=Tri.ALLOW,
-                    rule=q.text,
-                    detail=f"listener {q.text}",
-                )
-            )
+        accepted = not q.traffic.isdisjoint(listeners.traffic)
+        hop = _hop(
+            kind="load-balancer-listener",
+            id=lb,
+            family=pair.family,
+            result=Tri.ALLOW if accepted else Tri.DENY,
+            rule=q.text if accepted else None,
+            detail=f"listener {q.text}" if accepted else f"listeners {listeners.describe()}",
+        )
+        if accepted:
+            ev.add(hop)
             return
         detail = f"load balancer {lb} has no listener for {q.text} (its listeners: {listeners.describe()})"
-        ev.add(
-            _hop(
-                kind="load-balancer-listener",
-                id=lb,
-                family=pair.family,
-                result=Tri.DENY,
-                detail=f"listeners {listeners.describe()}",
-            ),
-            _issue(
-                Tri.DENY,
-                "ELBV2_LISTENER_PORT_RESTRICTION",
-                lb,
-                "load-balancer",
-                family=pair.family,
-                detail=detail,
-            ),
+        issue = _issue(
+            Tri.DENY,
+            "ELBV2_LISTENER_PORT_RESTRICTION",
+            lb,
+            "load-balancer",
+            family=pair.family,
+            detail=detail,
         )
+        ev.add(hop, issue)
 
     def _fix_cidrs(self, peer: Placement, family: int, atom: AddressSet) -> tuple[str, ...]:
         """CIDRs a rule can name where references cannot work: the world, the external block,

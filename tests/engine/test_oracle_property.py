@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from sgaudit.engine import Engine
+from sgaudit.engine import Endpoint, Engine
 from sgaudit.engine.oracle import oracle_pair_traffic, oracle_pairs, oracle_verdict
 from sgaudit.inventory import load_inventory
 from sgaudit.netalgebra import Traffic
@@ -39,20 +39,25 @@ PROBES = (
 )
 
 
+def _draw_pairs(engine: Engine, data: st.DataObject, n: int) -> list[tuple[Endpoint, Endpoint]]:
+    """``n`` drawn (source, destination) pairs of distinct endpoints with placements (the internet too)."""
+    endpoints = [e for e in (*engine.endpoints(), engine.resolve("internet")) if e.placements]
+    if len(endpoints) < 2:
+        return []
+    out = []
+    for _ in range(n):
+        src = data.draw(st.sampled_from(endpoints), label="source")
+        dst = data.draw(st.sampled_from([e for e in endpoints if e.selector != src.selector]), label="dest")
+        out.append((src, dst))
+    return out
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recipe=recipes(), data=st.data())
 def test_path_verdict_equals_oracle(recipe: Recipe, data: st.DataObject) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = engine_for(recipe, Path(tmp))
-        endpoints = [*engine.endpoints(), engine.resolve("internet")]
-        endpoints = [e for e in endpoints if e.placements]
-        if len(endpoints) < 2:
-            return
-        for _ in range(4):
-            src = data.draw(st.sampled_from(endpoints), label="source")
-            dst = data.draw(
-                st.sampled_from([e for e in endpoints if e.selector != src.selector]), label="dest"
-            )
+        for src, dst in _draw_pairs(engine, data, 4):
             protocol, port, code = data.draw(st.sampled_from(PROBES), label="probe")
             result = engine.path(src, dst, protocol, port, code)
             expected = oracle_verdict(engine, src, dst, protocol, port, code=code)
@@ -73,14 +78,7 @@ def test_allowed_traffic_equals_oracle(recipe: Recipe, data: st.DataObject) -> N
     the oracle finds reachable for every pair and for some pair of two endpoints."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = engine_for(recipe, Path(tmp))
-        endpoints = [e for e in (*engine.endpoints(), engine.resolve("internet")) if e.placements]
-        if len(endpoints) < 2:
-            return
-        for _ in range(3):
-            src = data.draw(st.sampled_from(endpoints), label="source")
-            dst = data.draw(
-                st.sampled_from([e for e in endpoints if e.selector != src.selector]), label="dest"
-            )
+        for src, dst in _draw_pairs(engine, data, 3):
             every, some = engine.allowed_traffic(src, dst)
             found = oracle_pair_traffic(engine, [src], [dst], include_internet=False)
             expected = (found[0].every, found[0].some) if found else (Traffic.NONE, Traffic.NONE)
