@@ -715,9 +715,10 @@ class Evaluator:
         """A route to a transit gateway (or Cloud WAN core network): its own route tables and
         attachments are not in the snapshot, so whether it delivers cannot be decided; nor whether
         security-group references match across it (transit-gateway group referencing)."""
+        del where  # one text per route, whatever the address: the reasons list stays short
         detail = (
-            f"{rtb} sends {where} to transit gateway {hit.target} ({hit.text}): transit gateway route tables"
-            " are not in the snapshot"
+            f"{rtb} routes it to transit gateway {hit.target}, whose route tables are not in the snapshot:"
+            " whether it delivers cannot be decided"
         )
         out.middlebox = True
         out.add(
@@ -1253,7 +1254,6 @@ class Evaluator:
             id=lb,
             family=pair.family,
             result=Tri.ALLOW if accepted else Tri.DENY,
-            rule=q.text if accepted else None,
             detail=f"listener {q.text}" if accepted else f"listeners {listeners.describe()}",
         )
         if accepted:

@@ -51,6 +51,7 @@ from sgaudit.model.ecs import ContainerInstance, EcsCluster, EcsService, EcsTask
 from sgaudit.model.elbv2 import Listener, LoadBalancer, TargetGroup, TargetHealthRecord
 from sgaudit.model.lambda_ import LambdaFunction
 from sgaudit.model.rds import DbCluster, DbInstance, DbSubnetGroup
+from sgaudit.snapshot.gcpause import collector_paused
 from sgaudit.snapshot.loader import RawScope, Snapshot, load_snapshot
 from sgaudit.snapshot.manifest import CallRecord
 
@@ -199,8 +200,21 @@ class Inventory:
 _RuleKey = tuple[str, bool, str, int | None, int | None, str, str]
 
 
+# An IPv4 CIDR written the way ipaddress writes it: decimal octets and prefix without leading zeros.
+_IPV4_CIDR_AS_WRITTEN = re.compile(
+    r"(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})/(0|[1-9][0-9]?)"
+)
+
+
 def _canonical_cidr(cidr: str) -> str:
     # AWS returns canonical CIDRs; hand-made dumps may not. Canonicalise like AWS does.
+    m = _IPV4_CIDR_AS_WRITTEN.fullmatch(cidr)
+    if m:
+        # Most CIDRs are canonical already: then the parse below would give back the same string.
+        a, b, c, d, prefix = map(int, m.groups())
+        in_range = a < 256 and b < 256 and c < 256 and d < 256 and prefix <= 32
+        if in_range and ((a << 24) | (b << 16) | (c << 8) | d) & ((1 << (32 - prefix)) - 1) == 0:
+            return cidr
     try:
         return str(ipaddress.ip_network(cidr, strict=False))
     except ValueError as exc:
@@ -213,113 +227,181 @@ def _ports(protocol: str, from_port: int | None, to_port: int | None) -> tuple[i
     return from_port, to_port
 
 
-def _rules_from_permission(
-    group_id: str, perm: IpPermission, direction: Direction
-) -> list[SecurityGroupRule]:
-    proto = normalize_protocol(perm.ip_protocol)
-    lo, hi = _ports(proto, perm.from_port, perm.to_port)
-    base = {"group_id": group_id, "direction": direction, "protocol": proto, "from_port": lo, "to_port": hi}
-    out: list[SecurityGroupRule] = []
-    for r4 in perm.ip_ranges:
-        peer = Peer(kind=PeerKind.CIDR4, value=_canonical_cidr(r4.cidr_ip))
-        out.append(SecurityGroupRule(**base, peer=peer, description=r4.description))
-    for r6 in perm.ipv6_ranges:
-        peer = Peer(kind=PeerKind.CIDR6, value=_canonical_cidr(r6.cidr_ipv6))
-        out.append(SecurityGroupRule(**base, peer=peer, description=r6.description))
-    for pl in perm.prefix_list_ids:
-        peer = Peer(kind=PeerKind.PREFIX_LIST, value=pl.prefix_list_id)
-        out.append(SecurityGroupRule(**base, peer=peer, description=pl.description))
-    for pair in perm.user_id_group_pairs:
-        if not pair.group_id:
-            continue
-        peer = Peer(
-            kind=PeerKind.SECURITY_GROUP,
-            value=pair.group_id,
-            user_id=pair.user_id,
-            vpc_id=pair.vpc_id,
-            vpc_peering_connection_id=pair.vpc_peering_connection_id,
-            peering_status=pair.peering_status,
+# A rule before it is a model: (direction, protocol, from_port, to_port, peer, description).
+_RuleParts = tuple[Direction, str, int | None, int | None, Peer, str | None]
+
+
+class _RuleMaker:
+    """Normalises the security-group rules of one build.
+
+    A large estate repeats the same few thousand CIDRs and peers across tens of thousands of rules:
+    each distinct CIDR is parsed once and each distinct peer is built once (they are frozen values, so
+    rules can share them).
+    """
+
+    def __init__(self) -> None:
+        self._cidrs: dict[str, str] = {}
+        self._peers: dict[tuple[PeerKind, str], Peer] = {}
+        self._group_peers: dict[tuple[str, str | None, str | None, str | None, str | None], Peer] = {}
+
+    def cidr_peer(self, kind: PeerKind, cidr: str) -> Peer:
+        """A CIDR peer, its CIDR canonicalised like AWS does."""
+        value = self._cidrs.get(cidr)
+        if value is None:
+            value = self._cidrs[cidr] = _canonical_cidr(cidr)
+        return self.peer(kind, value)
+
+    def peer(self, kind: PeerKind, value: str) -> Peer:
+        """A CIDR or prefix-list peer."""
+        peer = self._peers.get((kind, value))
+        if peer is None:
+            peer = self._peers[(kind, value)] = Peer(kind=kind, value=value)
+        return peer
+
+    def group_peer(
+        self,
+        group_id: str,
+        user_id: str | None,
+        vpc_id: str | None,
+        vpc_peering_connection_id: str | None,
+        peering_status: str | None,
+    ) -> Peer:
+        """A referenced security group, with where it lives."""
+        key = (group_id, user_id, vpc_id, vpc_peering_connection_id, peering_status)
+        peer = self._group_peers.get(key)
+        if peer is None:
+            peer = self._group_peers[key] = Peer(
+                kind=PeerKind.SECURITY_GROUP,
+                value=group_id,
+                user_id=user_id,
+                vpc_id=vpc_id,
+                vpc_peering_connection_id=vpc_peering_connection_id,
+                peering_status=peering_status,
+            )
+        return peer
+
+    def from_permission(self, perm: IpPermission, direction: Direction) -> list[_RuleParts]:
+        """One rule per peer of a describe-security-groups permission."""
+        proto = normalize_protocol(perm.ip_protocol)
+        lo, hi = _ports(proto, perm.from_port, perm.to_port)
+        out: list[_RuleParts] = []
+        for r4 in perm.ip_ranges:
+            out.append((direction, proto, lo, hi, self.cidr_peer(PeerKind.CIDR4, r4.cidr_ip), r4.description))
+        for r6 in perm.ipv6_ranges:
+            peer = self.cidr_peer(PeerKind.CIDR6, r6.cidr_ipv6)
+            out.append((direction, proto, lo, hi, peer, r6.description))
+        for pl in perm.prefix_list_ids:
+            peer = self.peer(PeerKind.PREFIX_LIST, pl.prefix_list_id)
+            out.append((direction, proto, lo, hi, peer, pl.description))
+        for pair in perm.user_id_group_pairs:
+            if not pair.group_id:
+                continue
+            peer = self.group_peer(
+                pair.group_id, pair.user_id, pair.vpc_id, pair.vpc_peering_connection_id, pair.peering_status
+            )
+            out.append((direction, proto, lo, hi, peer, pair.description))
+        return out
+
+    def from_record(self, rec: SecurityGroupRuleRecord) -> _RuleParts | None:
+        """The rule of a describe-security-group-rules item, or None when it names no peer."""
+        proto = normalize_protocol(rec.ip_protocol)
+        lo, hi = _ports(proto, rec.from_port, rec.to_port)
+        if rec.cidr_ipv4:
+            peer = self.cidr_peer(PeerKind.CIDR4, rec.cidr_ipv4)
+        elif rec.cidr_ipv6:
+            peer = self.cidr_peer(PeerKind.CIDR6, rec.cidr_ipv6)
+        elif rec.prefix_list_id:
+            peer = self.peer(PeerKind.PREFIX_LIST, rec.prefix_list_id)
+        elif rec.referenced_group_info and rec.referenced_group_info.group_id:
+            ref = rec.referenced_group_info
+            peer = self.group_peer(
+                ref.group_id or "", ref.user_id, ref.vpc_id, ref.vpc_peering_connection_id, ref.peering_status
+            )
+        else:
+            return None
+        return (
+            Direction.EGRESS if rec.is_egress else Direction.INGRESS,
+            proto,
+            lo,
+            hi,
+            peer,
+            rec.description,
         )
-        out.append(SecurityGroupRule(**base, peer=peer, description=pair.description))
-    return out
 
-
-def _rule_from_record(rec: SecurityGroupRuleRecord) -> SecurityGroupRule | None:
-    proto = normalize_protocol(rec.ip_protocol)
-    lo, hi = _ports(proto, rec.from_port, rec.to_port)
-    if rec.cidr_ipv4:
-        peer = Peer(kind=PeerKind.CIDR4, value=_canonical_cidr(rec.cidr_ipv4))
-    elif rec.cidr_ipv6:
-        peer = Peer(kind=PeerKind.CIDR6, value=_canonical_cidr(rec.cidr_ipv6))
-    elif rec.prefix_list_id:
-        peer = Peer(kind=PeerKind.PREFIX_LIST, value=rec.prefix_list_id)
-    elif rec.referenced_group_info and rec.referenced_group_info.group_id:
-        ref = rec.referenced_group_info
-        peer = Peer(
-            kind=PeerKind.SECURITY_GROUP,
-            value=ref.group_id or "",
-            user_id=ref.user_id,
-            vpc_id=ref.vpc_id,
-            vpc_peering_connection_id=ref.vpc_peering_connection_id,
-            peering_status=ref.peering_status,
+    def build_group(
+        self, raw: SecurityGroupRaw | None, gid: str, records: list[SecurityGroupRuleRecord]
+    ) -> SecurityGroup:
+        """Merge describe-security-groups (group metadata) with describe-security-group-rules (rule ids)."""
+        rules: list[SecurityGroupRule] = []
+        from_records: list[tuple[SecurityGroupRuleRecord, _RuleParts]] = []
+        for rec in records:
+            parts = self.from_record(rec)
+            if parts is not None:
+                from_records.append((rec, parts))
+        if raw is None:
+            for rec, (direction, proto, lo, hi, peer, description) in from_records:
+                rules.append(
+                    SecurityGroupRule(
+                        group_id=rec.group_id,
+                        rule_id=rec.security_group_rule_id,
+                        direction=direction,
+                        protocol=proto,
+                        from_port=lo,
+                        to_port=hi,
+                        peer=peer,
+                        description=description,
+                    )
+                )
+        else:
+            perms: list[_RuleParts] = []
+            for perm in raw.ip_permissions:
+                perms += self.from_permission(perm, Direction.INGRESS)
+            for perm in raw.ip_permissions_egress:
+                perms += self.from_permission(perm, Direction.EGRESS)
+            # Each rule id goes to the first permission rule with the same key, in record order.
+            ids: dict[_RuleKey, list[str]] = defaultdict(list)
+            for rec, parts in from_records:
+                ids[_key(rec.group_id, parts)].append(rec.security_group_rule_id)
+            for parts in perms:
+                direction, proto, lo, hi, peer, description = parts
+                match = ids.get(_key(gid, parts))
+                if match:
+                    rule = SecurityGroupRule(
+                        group_id=gid,
+                        direction=direction,
+                        protocol=proto,
+                        from_port=lo,
+                        to_port=hi,
+                        peer=peer,
+                        description=description,
+                        rule_id=match.pop(0),
+                    )
+                else:
+                    rule = SecurityGroupRule(
+                        group_id=gid,
+                        direction=direction,
+                        protocol=proto,
+                        from_port=lo,
+                        to_port=hi,
+                        peer=peer,
+                        description=description,
+                    )
+                rules.append(rule)
+        return SecurityGroup(
+            group_id=gid,
+            name=raw.group_name if raw else "",
+            description=raw.description if raw else "",
+            vpc_id=raw.vpc_id if raw else None,
+            owner_id=raw.owner_id if raw else (records[0].group_owner_id if records else None),
+            arn=raw.security_group_arn if raw else None,
+            tags=raw.tag_map if raw else {},
+            rules=tuple(rules),
         )
-    else:
-        return None
-    return SecurityGroupRule(
-        group_id=rec.group_id,
-        rule_id=rec.security_group_rule_id,
-        direction=Direction.EGRESS if rec.is_egress else Direction.INGRESS,
-        protocol=proto,
-        from_port=lo,
-        to_port=hi,
-        peer=peer,
-        description=rec.description,
-    )
 
 
-def _key(rule: SecurityGroupRule) -> _RuleKey:
-    return (
-        rule.group_id,
-        rule.direction is Direction.EGRESS,
-        rule.protocol,
-        rule.from_port,
-        rule.to_port,
-        rule.peer.kind.value,
-        rule.peer.value,
-    )
-
-
-def _build_group(
-    raw: SecurityGroupRaw | None, gid: str, records: list[SecurityGroupRuleRecord]
-) -> SecurityGroup:
-    """Merge describe-security-groups (group metadata) with describe-security-group-rules (rule ids)."""
-    from_records = [r for r in (_rule_from_record(rec) for rec in records) if r is not None]
-    rules: list[SecurityGroupRule]
-    if raw is None:
-        rules = from_records
-    else:
-        perms: list[SecurityGroupRule] = []
-        for perm in raw.ip_permissions:
-            perms += _rules_from_permission(gid, perm, Direction.INGRESS)
-        for perm in raw.ip_permissions_egress:
-            perms += _rules_from_permission(gid, perm, Direction.EGRESS)
-        ids: dict[_RuleKey, list[SecurityGroupRule]] = defaultdict(list)
-        for r in from_records:
-            ids[_key(r)].append(r)
-        rules = []
-        for r in perms:
-            match = ids.get(_key(r))
-            rules.append(r.model_copy(update={"rule_id": match.pop(0).rule_id}) if match else r)
-    return SecurityGroup(
-        group_id=gid,
-        name=raw.group_name if raw else "",
-        description=raw.description if raw else "",
-        vpc_id=raw.vpc_id if raw else None,
-        owner_id=raw.owner_id if raw else (records[0].group_owner_id if records else None),
-        arn=raw.security_group_arn if raw else None,
-        tags=raw.tag_map if raw else {},
-        rules=tuple(rules),
-    )
+def _key(group_id: str, parts: _RuleParts) -> _RuleKey:
+    direction, proto, lo, hi, peer, _ = parts
+    return (group_id, direction is Direction.EGRESS, proto, lo, hi, peer.kind.value, peer.value)
 
 
 # ---- interface classification -------------------------------------------------------------------
@@ -341,6 +423,23 @@ class _Classifier:
     vpce_by_eni: dict[str, str]
     lb_by_suffix: dict[str, str]
     lb_by_name: dict[str, list[str]]
+    # Indexes over the inventory's functions and DB instances, so that classifying an interface does
+    # not scan every one of them. Lists keep inventory order, as the matches did when they scanned.
+    lambda_by_placement: dict[tuple[str, frozenset[str]], list[str]] = field(init=False)
+    db_by_subnet: dict[str, list[tuple[str, frozenset[str]]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lambda_by_placement = defaultdict(list)
+        for f in self.inv.lambda_functions.values():
+            if f.vpc_config:
+                groups = frozenset(f.vpc_config.security_group_ids)
+                for subnet in dict.fromkeys(f.vpc_config.subnet_ids):
+                    self.lambda_by_placement[(subnet, groups)].append(f.function_name)
+        self.db_by_subnet = defaultdict(list)
+        for db in self.inv.db_instances.values():
+            groups = frozenset(db.security_group_ids)
+            for subnet in dict.fromkeys(db.subnet_ids):
+                self.db_by_subnet[subnet].append((db.db_instance_identifier, groups))
 
     def classify(self, eni: NetworkInterfaceRaw) -> EniOwner:
         eid, itype, desc = eni.network_interface_id, eni.interface_type, eni.description or ""
@@ -386,21 +485,23 @@ class _Classifier:
     def _lambda_name(self, eni: NetworkInterfaceRaw) -> str | None:
         desc = eni.description or ""
         # Hyperplane ENIs are shared by functions with the same SG set and subnet: attribute by
-        # description when it names a known function, else by a unique (subnet, SG set) match.
+        # description when it names a known function (the longest name followed by "-"), else by a
+        # unique (subnet, SG set) match.
         best = None
-        for name in self.inv.lambda_functions:
-            if desc.startswith(f"{_LAMBDA_DESC}{name}-") and (best is None or len(name) > len(best)):
-                best = name
+        if desc.startswith(_LAMBDA_DESC):
+            rest = desc[len(_LAMBDA_DESC) :]
+            end = rest.rfind("-")
+            while end >= 0:
+                if rest[:end] in self.inv.lambda_functions:
+                    best = rest[:end]
+                    break
+                end = rest.rfind("-", 0, end)
         if best:
             return best
-        groups = {g.group_id for g in eni.groups}
-        matches = [
-            f.function_name
-            for f in self.inv.lambda_functions.values()
-            if f.vpc_config
-            and eni.subnet_id in f.vpc_config.subnet_ids
-            and set(f.vpc_config.security_group_ids) == groups
-        ]
+        if eni.subnet_id is None:
+            return None
+        key = (eni.subnet_id, frozenset(g.group_id for g in eni.groups))
+        matches = self.lambda_by_placement.get(key, [])
         return matches[0] if len(matches) == 1 else None
 
     def _lb_arn(self, desc: str) -> str | None:
@@ -415,38 +516,44 @@ class _Classifier:
 
     def _rds_id(self, eni: NetworkInterfaceRaw) -> str | None:
         # RDS interfaces carry no DB identifier: attribute only when exactly one DB fits.
+        if eni.subnet_id is None:
+            return None
         groups = {g.group_id for g in eni.groups}
         matches = [
-            db.db_instance_identifier
-            for db in self.inv.db_instances.values()
-            if eni.subnet_id in db.subnet_ids and groups & set(db.security_group_ids)
+            db_id for db_id, db_groups in self.db_by_subnet.get(eni.subnet_id, []) if groups & db_groups
         ]
         return matches[0] if len(matches) == 1 else None
 
 
+def _not_primary(spec: PrivateIpAddressSpec) -> bool:
+    return not spec.primary
+
+
 def _interface_from_raw(eni: NetworkInterfaceRaw, owner: EniOwner) -> NetworkInterface:
-    privates: list[str] = []
-    publics: list[str] = []
-    for spec in sorted(eni.private_ip_addresses, key=lambda s: not s.primary):
-        privates.append(spec.private_ip_address)
-        if spec.association and spec.association.public_ip:
-            publics.append(spec.association.public_ip)
+    specs = eni.private_ip_addresses
+    if len(specs) > 1:
+        specs = tuple(sorted(specs, key=_not_primary))  # primary first, else AWS's order (stable sort)
+    privates = [spec.private_ip_address for spec in specs]
+    publics = [
+        spec.association.public_ip for spec in specs if spec.association and spec.association.public_ip
+    ]
     if eni.private_ip_address and eni.private_ip_address not in privates:
         privates.insert(0, eni.private_ip_address)
     if eni.association and eni.association.public_ip and eni.association.public_ip not in publics:
         publics.insert(0, eni.association.public_ip)
+    # Most interfaces have no IPv6 addresses, prefixes or tags: skip building empty values for them.
     return NetworkInterface(
         interface_id=eni.network_interface_id,
         vpc_id=eni.vpc_id,
         subnet_id=eni.subnet_id,
         availability_zone=eni.availability_zone,
         owner_id=eni.owner_id,
-        group_ids=tuple(dict.fromkeys(g.group_id for g in eni.groups)),
+        group_ids=tuple(dict.fromkeys([g.group_id for g in eni.groups])) if eni.groups else (),
         private_ips=tuple(privates),
         public_ips=tuple(publics),
-        ipv6_addresses=tuple(a.ipv6_address for a in eni.ipv6_addresses),
-        ipv4_prefixes=tuple(p.ipv4_prefix for p in eni.ipv4_prefixes),
-        ipv6_prefixes=tuple(p.ipv6_prefix for p in eni.ipv6_prefixes),
+        ipv6_addresses=tuple([a.ipv6_address for a in eni.ipv6_addresses]) if eni.ipv6_addresses else (),
+        ipv4_prefixes=tuple([p.ipv4_prefix for p in eni.ipv4_prefixes]) if eni.ipv4_prefixes else (),
+        ipv6_prefixes=tuple([p.ipv6_prefix for p in eni.ipv6_prefixes]) if eni.ipv6_prefixes else (),
         interface_type=eni.interface_type,
         description=eni.description or "",
         requester_id=eni.requester_id,
@@ -455,13 +562,17 @@ def _interface_from_raw(eni: NetworkInterfaceRaw, owner: EniOwner) -> NetworkInt
         status=eni.status,
         source_dest_check=eni.source_dest_check,
         owner=owner,
-        tags=tag_map(eni.tag_set),
+        tags=tag_map(eni.tag_set) if eni.tag_set else {},
     )
 
 
 def _task_from_raw(raw: EcsTaskRaw) -> EcsTask:
     eni_att = next((a for a in raw.attachments if a.type == "ElasticNetworkInterface"), None)
     service = raw.group[len("service:") :] if raw.group and raw.group.startswith("service:") else None
+    details: dict[str, str | None] = {}
+    if eni_att:
+        for d in eni_att.details:
+            details.setdefault(d.name, d.value)  # the first detail of a name, as TaskAttachment.detail
     return EcsTask(
         task_arn=raw.task_arn,
         task_id=raw.task_arn.rsplit("/", 1)[-1],
@@ -472,9 +583,9 @@ def _task_from_raw(raw: EcsTaskRaw) -> EcsTask:
         desired_status=raw.desired_status,
         launch_type=raw.launch_type,
         attachment_id=eni_att.id if eni_att else None,
-        eni_id=eni_att.detail("networkInterfaceId") if eni_att else None,
-        subnet_id=eni_att.detail("subnetId") if eni_att else None,
-        private_ip=eni_att.detail("privateIPv4Address") if eni_att else None,
+        eni_id=details.get("networkInterfaceId") if eni_att else None,
+        subnet_id=details.get("subnetId") if eni_att else None,
+        private_ip=details.get("privateIPv4Address") if eni_att else None,
         container_instance_arn=raw.container_instance_arn,
     )
 
@@ -495,6 +606,11 @@ def _merge(
 
 def build_inventory(snapshot: Snapshot) -> Inventory:
     """Normalise and join the snapshot's scopes into one inventory."""
+    with collector_paused():
+        return _build_inventory(snapshot)
+
+
+def _build_inventory(snapshot: Snapshot) -> Inventory:
     inv = Inventory(source=snapshot.source, complete=snapshot.complete)
     if snapshot.manifest is not None:
         inv.global_errors = list(snapshot.manifest.errors)
@@ -577,9 +693,10 @@ def build_inventory(snapshot: Snapshot) -> Inventory:
         if pl_id in inv.prefix_lists and inv.prefix_lists[pl_id].entry_cidrs is None:
             inv.prefix_lists[pl_id] = inv.prefix_lists[pl_id].model_copy(update={"entries": tuple(entries)})
 
+    rule_maker = _RuleMaker()
     for gid in sorted(set(raw_groups) | set(records)):
         try:
-            inv.security_groups[gid] = _build_group(raw_groups.get(gid), gid, records.get(gid, []))
+            inv.security_groups[gid] = rule_maker.build_group(raw_groups.get(gid), gid, records.get(gid, []))
         except (SnapshotError, ValueError) as exc:
             raise SnapshotError(f"{snapshot.source}: security group {gid}: {exc}") from None
 
@@ -707,4 +824,5 @@ def _guess_region(raw: RawScope) -> str | None:
 
 def load_inventory(source: Path | str) -> Inventory:
     """Load a snapshot and build its inventory."""
-    return build_inventory(load_snapshot(source))
+    with collector_paused():
+        return build_inventory(load_snapshot(source))

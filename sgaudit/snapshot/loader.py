@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
 from sgaudit.errors import SnapshotError
 from sgaudit.model.ec2 import (
@@ -41,6 +41,7 @@ from sgaudit.model.ecs import ContainerInstance, EcsCluster, EcsService, EcsTask
 from sgaudit.model.elbv2 import Listener, LoadBalancer, TargetGroup, TargetHealthRecord
 from sgaudit.model.lambda_ import LambdaFunction
 from sgaudit.model.rds import DbCluster, DbInstance, DbSubnetGroup
+from sgaudit.snapshot.gcpause import collector_paused
 from sgaudit.snapshot.manifest import MANIFEST_NAME, Manifest
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,103 @@ def _adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     if model not in _adapters:
         _adapters[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
     return _adapters[model]
+
+
+# One file's recognised content, in order: (top-level key, its validated items), or (key, None) for a key
+# that carries nothing to load.
+_Parts = list[tuple[str, list[Any] | None]]
+
+
+@dataclass(frozen=True)
+class _DocumentShape:
+    """A model of a whole snapshot file, to validate it straight from its bytes in one call.
+
+    Every recognised top-level key is a field of that very name (none is a name pydantic reserves), so
+    that no other key can be mistaken for one; other keys are kept as extras, in file order, so that
+    they are still logged.
+    """
+
+    model: type[BaseModel]
+    keys: tuple[str, ...]
+
+
+_shapes: dict[bool, _DocumentShape] = {}
+
+
+def _document_shape(with_entries: bool) -> _DocumentShape:
+    if with_entries not in _shapes:
+        keyed: dict[str, type[BaseModel]] = {k: m for k, (_, m) in KNOWN_KEYS.items()}
+        if with_entries:
+            keyed["Entries"] = PrefixListEntry
+        # The defaults are never validated: a key that is absent stays out of model_fields_set, while
+        # a present null fails like any other value that is not a list.
+        definitions: dict[str, Any] = {
+            key: (list[model], Field(default=None))  # type: ignore[valid-type]
+            for key, model in keyed.items()
+        }
+        definitions["taskDefinition"] = (TaskDefinition, Field(default=None))
+        model = create_model(
+            "SnapshotDocument",
+            __config__=ConfigDict(extra="allow", hide_input_in_errors=True),
+            **definitions,
+        )
+        _shapes[with_entries] = _DocumentShape(model=model, keys=tuple(definitions))
+    return _shapes[with_entries]
+
+
+def _read_fast(data: bytes, with_entries: bool) -> _Parts | None:
+    """Parse and validate a file in one pass of pydantic-core, or None when that does not succeed.
+
+    Validating the bytes directly skips building (and freeing) the whole JSON document as Python
+    objects first, which was most of the load time of a large snapshot. Any failure, malformed JSON
+    included, returns None so that :func:`_read_checked` reads the file again and reports the first
+    problem exactly as it always has. JSON-mode validation accepts nothing that the checked path
+    rejects and reads it alike (tests/inventory/test_load_equivalence.py checks this).
+    """
+    shape = _document_shape(with_entries)
+    try:
+        doc = shape.model.model_validate_json(data)
+    except ValidationError:
+        return None
+    extra = doc.model_extra or {}
+    present = [key for key in shape.keys if key in doc.model_fields_set and key not in extra]
+    if "taskDefinition" in present and "taskDefinitions" in present:
+        # Both spellings of task definitions in one file: their order is the file's, which only the
+        # checked path preserves.
+        return None
+    parts: _Parts = []
+    for key in present:
+        value = getattr(doc, key)
+        parts.append((key, [value] if key == "taskDefinition" else value))
+    parts += [(key, None) for key in extra]
+    return parts
+
+
+def _read_checked(label: str, data: bytes, with_entries: bool) -> _Parts:
+    """Parse and validate a file key by key, raising the one-line error for its first problem."""
+    doc = _parse_json(label, data)
+    if not isinstance(doc, dict):
+        raise SnapshotError(
+            f"{label}: expected a JSON object with AWS response keys, got {type(doc).__name__}"
+        )
+    parts: _Parts = []
+    for key, value in doc.items():
+        if key in KNOWN_KEYS:
+            parts.append((key, _validate(label, key, value, KNOWN_KEYS[key][1])))
+        elif key == "taskDefinition":  # describe-task-definition as the CLI prints it
+            parts.append((key, _validate(label, key, [value], TaskDefinition)))
+        elif key == "Entries" and with_entries:
+            parts.append((key, _validate(label, key, value, PrefixListEntry)))
+        else:
+            parts.append((key, None))
+    return parts
+
+
+def _parse_json(label: str, data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"{label}: malformed JSON: {exc}") from None
 
 
 @dataclass
@@ -213,18 +311,19 @@ def _validate(label: str, key: str, items: Any, model: type[BaseModel]) -> list[
 
 def load_snapshot(source: Path | str) -> Snapshot:
     """Load and validate a snapshot directory or zip."""
-    source = Path(source)
+    with collector_paused():
+        return _load_snapshot(Path(source))
+
+
+def _load_snapshot(source: Path) -> Snapshot:
     files = _strip_common_root(list(_iter_files(source)))
     manifest: Manifest | None = None
     scopes: dict[tuple[str, ...], RawScope] = {}
     recognised = 0
     for rel, data in files:
         label = f"{source}/{rel}" if source.is_dir() else f"{source}:{rel}"
-        try:
-            doc = json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise SnapshotError(f"{label}: malformed JSON: {exc}") from None
         if rel.name == MANIFEST_NAME and len(rel.parts) == 1:
+            doc = _parse_json(label, data)
             try:
                 manifest = Manifest.model_validate(doc)
             except ValidationError as exc:
@@ -232,32 +331,28 @@ def load_snapshot(source: Path | str) -> Snapshot:
                 loc = ".".join(str(p) for p in err["loc"])
                 raise SnapshotError(f"{label}: field {loc}: {err['msg']}") from None
             continue
-        if not isinstance(doc, dict):
-            raise SnapshotError(
-                f"{label}: expected a JSON object with AWS response keys, got {type(doc).__name__}"
-            )
+        m = _PREFIX_LIST_IN_NAME.search(rel.name)
+        parts = _read_fast(data, m is not None)
+        if parts is None:
+            parts = _read_checked(label, data, m is not None)
         folder = rel.parts[:-1]
         if folder not in scopes:
             account, region = _scope_of(folder)
             scopes[folder] = RawScope(account=account, region=region, path="/".join(folder))
         scope = scopes[folder]
         scope.files.append(str(rel))
-        for key, value in doc.items():
-            if key in KNOWN_KEYS:
-                attr, model = KNOWN_KEYS[key]
-                getattr(scope, attr).extend(_validate(label, key, value, model))
-                recognised += 1
-            elif key == "taskDefinition":  # describe-task-definition as the CLI prints it
-                scope.task_definitions.extend(_validate(label, key, [value], TaskDefinition))
-                recognised += 1
-            elif key == "Entries" and (m := _PREFIX_LIST_IN_NAME.search(rel.name)):
-                entries = _validate(label, key, value, PrefixListEntry)
-                scope.loose_prefix_list_entries.setdefault(m.group(1), []).extend(entries)
-                recognised += 1
-            elif key in IGNORED_KEYS:
+        for key, items in parts:
+            if items is None:
+                if key not in IGNORED_KEYS:
+                    log.debug("%s: ignoring unknown key %r", label, key)
                 continue
+            if key == "taskDefinition":
+                scope.task_definitions.extend(items)
+            elif key == "Entries" and m is not None:
+                scope.loose_prefix_list_entries.setdefault(m.group(1), []).extend(items)
             else:
-                log.debug("%s: ignoring unknown key %r", label, key)
+                getattr(scope, KNOWN_KEYS[key][0]).extend(items)
+            recognised += 1
     if recognised == 0 and manifest is None:
         raise SnapshotError(f"{source}: no AWS API responses found (expected keys such as SecurityGroups)")
     if manifest is not None:

@@ -137,6 +137,12 @@ class ReferenceExposure:
             return (
                 f"no security-group ingress rule of {', '.join(p.group_ids) or p.id} admits internet sources"
             )
+        if p.listeners is not None and out.possible().isdisjoint(p.listeners.traffic):
+            lb = p.listeners
+            return (
+                f"load balancer {lb.load_balancer} listens only on {lb.describe()},"
+                " which its groups do not admit"
+            )
         acl = self.ix.nacl_id(p.subnet_id)
         return f"network ACL {acl or '?'} denies what the security groups admit (or its reply)"
 
