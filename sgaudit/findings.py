@@ -181,11 +181,30 @@ class FlowView(_Model):
     verdict: Verdict = "reachable"
 
 
+FlowRow = tuple[str, str, str, str]
+"""A reachable flow as the engine's matrix lists it: (source, destination, protocol, ports)."""
+
+
 class NetworkView(_Model):
-    """Endpoints and allowed flows: what the HTML picture, the Mermaid chart and the matrix show."""
+    """Endpoints and allowed flows: what the HTML picture, the Mermaid chart and the matrix show.
+
+    The flows are ``flows`` (one :class:`FlowView` each, with its verdict) followed by ``rows`` (the run's
+    reachability matrix as it comes from the engine, every one reachable). A large estate has millions of
+    matrix rows: one model each took longer to build than the matrix itself and most of the memory, so a
+    check run hands its rows over as they are (:meth:`from_rows`) and the renderers read both lists.
+    """
 
     endpoints: list[EndpointView] = Field(default_factory=list)
     flows: list[FlowView] = Field(default_factory=list)
+    rows: list[FlowRow] = Field(
+        default_factory=list, description="reachable flows as (source, destination, protocol, ports)"
+    )
+
+    @classmethod
+    def from_rows(cls, endpoints: list[EndpointView], rows: list[FlowRow]) -> NetworkView:
+        """The view of a check run: its endpoints and its matrix rows, which are not validated again
+        (they come typed from the engine, and checking millions of tuples costs seconds)."""
+        return cls.model_construct(endpoints=endpoints, flows=[], rows=rows)
 
 
 class ReportContext(_Model):

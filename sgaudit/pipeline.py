@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sgaudit.checks.collector import collector_spares_existing_objects, spare_what_exists
 from sgaudit.checks.runner import CheckOutcome, run_checks
 from sgaudit.config import AuditConfig, find_default_config, load_config
 from sgaudit.engine import Endpoint, Engine
@@ -17,7 +18,7 @@ from sgaudit.errors import ExitCode
 from sgaudit.findings import (
     CheckReport,
     EndpointView,
-    FlowView,
+    FlowRow,
     NetworkView,
     ReportContext,
     ScopeSummary,
@@ -40,7 +41,7 @@ class CheckRun:
     outcome: CheckOutcome
     report: CheckReport
     context: ReportContext
-    matrix_rows: list[tuple[str, str, str, str]]
+    matrix_rows: list[FlowRow]
 
 
 def snapshot_summary(inv: Inventory) -> SnapshotSummary:
@@ -74,23 +75,20 @@ def _endpoint_view(ep: Endpoint) -> EndpointView:
     )
 
 
-def compute_matrix_rows(engine: Engine) -> list[tuple[str, str, str, str]]:
+def compute_matrix_rows(engine: Engine) -> list[FlowRow]:
     """Every allowed flow (source, destination, protocol, ports), internet included, as plain tuples."""
     return list(compute_matrix_classes(engine, include_internet=True).iter_flows())
 
 
-def network_view(engine: Engine, rows: list[tuple[str, str, str, str]]) -> NetworkView:
+def network_view(engine: Engine, rows: list[FlowRow]) -> NetworkView:
     """Endpoints and allowed flows for the picture, the Mermaid chart and the matrix of the reports."""
     endpoints = engine.endpoints()
     views = [_endpoint_view(ep) for ep in endpoints]
     internet = engine.resolve("internet")
     views.insert(0, _endpoint_view(internet))
-    # A large estate has hundreds of thousands of flows; pydantic's validating __init__ is the fast way to
-    # build them (model_construct is slower in pydantic 2.13).
-    flows = [
-        FlowView(source=src, destination=dst, protocol=proto, ports=ports) for src, dst, proto, ports in rows
-    ]
-    return NetworkView(endpoints=views, flows=flows)
+    # The rows go in as they are: a large estate has millions, and one model per flow cost more time than
+    # computing the matrix (and most of the run's memory).
+    return NetworkView.from_rows(views, rows)
 
 
 def run_check(
@@ -113,15 +111,19 @@ def run_check(
     config = load_config(path) if path else AuditConfig()
     engine = Engine(inv, config.engine_options())
     pack = load_rulepack(rules_dir) if rules_dir else load_rulepack()
-    outcome = run_checks(engine, pack, config, baseline=baseline_path, today=today)
-    report = outcome.report(snapshot_summary(inv))
-    rows = sorted(compute_matrix_rows(engine))
-    context = ReportContext(
-        report=report,
-        rules=outcome.rules,
-        network=network_view(engine, rows),
-        generated_at=generated_at,
-    )
+    # One scope for every stage after loading: each one's full collections would otherwise rescan the
+    # inventory and the engine again (and then the matrix rows), millions of objects on a large estate.
+    with collector_spares_existing_objects():
+        outcome = run_checks(engine, pack, config, baseline=baseline_path, today=today)
+        report = outcome.report(snapshot_summary(inv))
+        rows = sorted(compute_matrix_rows(engine))
+        spare_what_exists()
+        context = ReportContext(
+            report=report,
+            rules=outcome.rules,
+            network=network_view(engine, rows),
+            generated_at=generated_at,
+        )
     return CheckRun(
         inventory=inv,
         engine=engine,
@@ -156,4 +158,6 @@ def render_output(fmt: str, run: CheckRun, *, color: bool = False) -> str:
     """One format of the run's report (``text``, ``json``, ``sarif``, ``junit``, ``markdown``, ``html``)."""
     from sgaudit.formats import OutputFormat, render  # noqa: PLC0415 - report renderers load on use
 
-    return render(OutputFormat(fmt), run.context, color=color)
+    # The run (inventory, engine, matrix, context) is done growing: rendering needs no collection of it.
+    with collector_spares_existing_objects():
+        return render(OutputFormat(fmt), run.context, color=color)

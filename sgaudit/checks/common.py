@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from sgaudit.checks.context import CheckContext
@@ -107,7 +109,7 @@ def world_open_families(
     hold them; the values are the rules that contribute.
     """
     out: dict[int, list[SecurityGroupRule]] = {}
-    acc = {4: AddressSet.empty(4), 6: AddressSet.empty(6)}
+    parts: dict[int, list[AddressSet]] = {4: [], 6: []}
     contributors: dict[int, list[SecurityGroupRule]] = {4: [], 6: []}
     for r in rules:
         addrs = peer_addresses(ctx, r)
@@ -116,10 +118,11 @@ def world_open_families(
         for f in (4, 6):
             part = addrs.family(f)
             if not part.is_empty:
-                acc[f] = acc[f] | part
+                parts[f].append(part)
                 contributors[f].append(r)
     for f in (4, 6):
-        if acc[f].is_universe:
+        # Most rules have a port range of their own: one block, no union to build.
+        if parts[f] and reduce(or_, parts[f]).is_universe:
             out[f] = contributors[f]
     return out
 

@@ -95,14 +95,9 @@ def _probes(
         t = Traffic.single(p, n)
         probes[t.describe()] = t
     direction = Direction.EGRESS if rule.direction is Direction.INGRESS else Direction.INGRESS
-    group_ids = sorted({g for pl in other_side for g in pl.group_ids})
-    for gid in group_ids:
-        group = ctx.group(gid)
-        for other in group.rules if group else ():
-            if other.direction is direction:
-                flow = _one_flow(rule_traffic(other) & traffic)
-                if flow is not None:
-                    probes.setdefault(flow.describe(), flow)
+    group_ids = tuple(sorted({g for pl in other_side for g in pl.group_ids}))
+    for key, flow in _shared_probes(ctx, traffic, direction, group_ids).items():
+        probes.setdefault(key, flow)
     if inside:
         proto, port = inside[0]
         return list(probes.values()), proto, port
@@ -111,6 +106,28 @@ def _probes(
         if ports:
             return list(probes.values()), proto, ports.intervals[0][0]
     return list(probes.values()), rule.protocol, None
+
+
+def _shared_probes(
+    ctx: CheckContext, traffic: Traffic, direction: Direction, group_ids: tuple[str, ...]
+) -> dict[str, Traffic]:
+    """For every rule of ``group_ids`` in ``direction``, the lowest flow it shares with ``traffic`` (by
+    description, first one kept), computed once per run: many rules name the same group for the same
+    ports."""
+    cache: dict[tuple[Traffic, Direction, tuple[str, ...]], dict[str, Traffic]]
+    cache = ctx.memo("half-open:probes", dict)
+    key = (traffic, direction, group_ids)
+    if key not in cache:
+        found: dict[str, Traffic] = {}
+        for gid in group_ids:
+            group = ctx.group(gid)
+            for other in group.rules if group else ():
+                if other.direction is direction:
+                    flow = _one_flow(rule_traffic(other) & traffic)
+                    if flow is not None:
+                        found.setdefault(flow.describe(), flow)
+        cache[key] = found
+    return cache[key]
 
 
 def _judge(
@@ -143,6 +160,14 @@ def find_half_open(ctx: CheckContext) -> list[HalfOpen]:
 
 def _find(ctx: CheckContext) -> Iterable[HalfOpen]:
     placements = ctx.group_placements
+    # Many rules name the same groups: each group's representatives are picked once.
+    chosen: dict[str, list[Placement]] = {}
+
+    def representatives(group_id: str) -> list[Placement]:
+        if group_id not in chosen:
+            chosen[group_id] = _representatives(placements.get(group_id, []))
+        return chosen[group_id]
+
     for g in ctx.sorted_groups:
         for r in g.rules:
             if r.peer.kind is not PeerKind.SECURITY_GROUP or r.peer.value == g.group_id:
@@ -154,8 +179,8 @@ def _find(ctx: CheckContext) -> Iterable[HalfOpen]:
                 source, destination, missing, missing_dir = peer, g.group_id, peer, Direction.EGRESS
             else:
                 source, destination, missing, missing_dir = g.group_id, peer, peer, Direction.INGRESS
-            src = _representatives(placements.get(source, []))
-            dst = _representatives(placements.get(destination, []))
+            src = representatives(source)
+            dst = representatives(destination)
             if not src or not dst:
                 continue  # nothing carries one of the groups: no flow to judge (unused-security-group)
             other_side = src if r.direction is Direction.INGRESS else dst

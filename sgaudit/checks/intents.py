@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from sgaudit.checks.collector import spare_what_exists
 from sgaudit.checks.context import CheckContext
 from sgaudit.config import IntentSpec
 from sgaudit.engine import Endpoint, PathResult
@@ -338,6 +339,8 @@ def evaluate_intents(ctx: CheckContext, *, infer: bool = True) -> list[IntentCas
                 if c.source.selector == c.destination.selector:
                     continue
                 candidates.setdefault(c.key, c)
+            # The endpoints, placements and half-open pairs the inference built serve the whole run.
+            spare_what_exists()
     cases = []
     for c in candidates.values():
         try:

@@ -48,13 +48,21 @@ def redundant_rule(ctx: CheckContext, spec: RuleSpec, params: RedundantParams) -
     for g in ctx.sorted_groups:
         for direction in ("ingress", "egress"):
             rules = sorted((r for r in g.rules if r.direction.value == direction), key=_order)
+            # A group repeats a few port ranges over many peers: which range covers which is worked out
+            # once per distinct pair of ranges, not once per pair of rules.
             traffic = [rule_traffic(r) for r in rules]
+            distinct = {t: k for k, t in enumerate(dict.fromkeys(traffic))}
+            kind = [distinct[t] for t in traffic]
+            covers = [[big.covers(small) for small in distinct] for big in distinct]
+            # Per range, the rules (in order) whose range covers it: the only candidates to cover a rule.
+            coverers = [[j for j, k in enumerate(kind) if covers[k][small]] for small in range(len(distinct))]
             for i, r in enumerate(rules):
                 cover = None
-                for j, other in enumerate(rules):
-                    if i == j or not traffic[j].covers(traffic[i]) or not _peer_covers(ctx, other, r):
+                for j in coverers[kind[i]]:
+                    other = rules[j]
+                    if i == j or not _peer_covers(ctx, other, r):
                         continue
-                    mutual = traffic[i].covers(traffic[j]) and _peer_covers(ctx, r, other)
+                    mutual = covers[kind[i]][kind[j]] and _peer_covers(ctx, r, other)
                     # Of two identical rules, keep the first and report the second.
                     if mutual and j > i:
                         continue

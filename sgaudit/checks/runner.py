@@ -6,16 +6,15 @@ Suppressed findings stay in the output, marked ``suppressed`` with the reason (c
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sgaudit.checks.collector import collector_spares_existing_objects, spare_what_exists
 from sgaudit.checks.context import CheckContext
 from sgaudit.checks.intents import evaluate_intents
 from sgaudit.config import AuditConfig, SuppressionSpec
@@ -170,24 +169,8 @@ def _suppress(
     return out
 
 
-@contextmanager
-def _collector_spares_existing_objects() -> Iterator[None]:
-    """Keep the cyclic garbage collector off the objects that exist already (the inventory, the
-    engine's indexes) while the checks run, and hand them back afterwards.
-
-    The checks allocate many short-lived values; each full collection they trigger rescans the whole
-    snapshot, which on a large estate was a quarter to a third of the checks' time. Young garbage is
-    still collected. When someone else manages the collector (disabled, or objects already frozen),
-    it is left alone.
-    """
-    if not gc.isenabled() or gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
+# The name run_checks looks the scope up by (a test swaps it for a no-op).
+_collector_spares_existing_objects = collector_spares_existing_objects
 
 
 def run_checks(
@@ -212,10 +195,12 @@ def run_checks(
     findings: dict[str, Finding] = {}
     with _collector_spares_existing_objects():
         ctx.intents = tuple(evaluate_intents(ctx, infer=infer_intents))
+        spare_what_exists()
         for spec in pack.rules:
             for f in get_check(spec.check.function).run(ctx, spec):
                 # Two identical findings of one rule (same resource and detail) are one.
                 findings.setdefault(f.fingerprint, f)
+            spare_what_exists()
     day = today or date.today()
     active = [s for s in config.suppressions if not s.expired(day)]
     expired = [

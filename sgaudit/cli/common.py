@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 from pathlib import Path
 
@@ -31,9 +30,6 @@ def add_snapshot_argument(parser: argparse.ArgumentParser, *, required: bool = T
 def load_for_command(path: Path) -> Inventory:
     """Load a snapshot, warning on standard error when it is incomplete."""
     inv = load_inventory(path)
-    # The inventory lives until the command ends: moved out of the collector's generations, it is
-    # not rescanned by every later collection (on a large estate one full pass costs ~1 s).
-    gc.freeze()
     if not inv.complete:
         log.warning("snapshot %s is INCOMPLETE: %s", path, "; ".join(incomplete_reasons(inv)))
     return inv

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 from itertools import compress, count, islice, pairwise, repeat
-from operator import add, eq, floordiv, mod, mul, not_, sub
+from operator import add, ne, sub
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -125,10 +125,16 @@ def _matrix_data(picture: Picture) -> dict[str, Any]:
         for source, row in _rows(picture):
             out[source] = rows.setdefault(row, len(rows))
     intents: list[list[int | str]] = []
-    degree = Counter(picture.src) + Counter(picture.dst)
+    # Pairs (and failed intents) per endpoint, both ways.
+    degree = [0] * n
+    for source, pairs in picture.sources():
+        degree[source] = len(pairs)
+    for destination, inbound in Counter(picture.dst).items():
+        degree[destination] += inbound
     for e in picture.intents:
         ends = picture.index[e.source], picture.index[e.destination]
-        degree.update(ends)
+        for end in ends:
+            degree[end] += 1
         intents.append([*ends, e.label, e.verdict, e.failed_intent or ""])
     inside = [i for i, e in enumerate(endpoints) if tier_of(e) != OUTSIDE and degree[i] > 0]
     return {
@@ -146,33 +152,26 @@ def _matrix_data(picture: Picture) -> dict[str, Any]:
 def _rows(picture: Picture) -> list[tuple[int, tuple[int, ...]]]:
     """``(source, row)`` for every endpoint with pairs, encoded as :func:`_matrix_data` describes.
 
-    Millions of pairs on a large estate: the work per pair is ``map`` over C callables (sort by
-    source, label and destination as one integer, then the gaps); Python only loops per group.
+    Millions of pairs on a large estate: Python loops once per source and per label of a source; the
+    work per pair is ``map`` over C callables (a stable sort of the source's pairs by label keeps their
+    destinations ascending, then the gaps).
     """
-    n, width = len(picture.endpoints), max(1, len(picture.labels))
-    keys = sorted(
-        map(
-            add,
-            map(mul, map(add, map(mul, picture.src, repeat(width)), picture.label), repeat(n)),
-            picture.dst,
-        )
-    )
-    groups = list(map(floordiv, keys, repeat(n)))
-    dsts = list(map(mod, keys, repeat(n)))
-    same = list(map(eq, islice(groups, 1, None), groups))
-    # The gap to the previous destination of the same group; the first of a group counts from 0.
-    gaps = [dsts[0], *map(sub, islice(dsts, 1, None), map(mul, map(add, dsts, repeat(1)), same))]
-    starts = [0, *compress(count(1), map(not_, same)), len(keys)]
     out: list[tuple[int, tuple[int, ...]]] = []
-    row: list[int] = []
-    current = groups[0] // width
-    for start, end in pairwise(starts):
-        source, label = divmod(groups[start], width)
-        if source != current:
-            out.append((current, tuple(row)))
-            row, current = [], source
-        row.append(label)
-        row.append(end - start)
-        row.extend(gaps[start:end])
-    out.append((current, tuple(row)))
+    dst, label = picture.dst, picture.label
+    for source, pairs in picture.sources():
+        destinations, labels = dst[pairs.start : pairs.stop], label[pairs.start : pairs.stop]
+        if labels.count(labels[0]) != len(labels):
+            order = sorted(range(len(labels)), key=labels.__getitem__)
+            destinations = list(map(destinations.__getitem__, order))
+            labels = list(map(labels.__getitem__, order))
+        starts = [0, *compress(count(1), map(ne, islice(labels, 1, None), labels)), len(labels)]
+        row: list[int] = []
+        for start, end in pairwise(starts):
+            group = destinations[start:end]
+            row.append(labels[start])
+            row.append(end - start)
+            # Each destination as its distance from the previous one minus one, the first as itself.
+            row.append(group[0])
+            row.extend(map(sub, islice(group, 1, None), map(add, group, repeat(1))))
+        out.append((source, tuple(row)))
     return out

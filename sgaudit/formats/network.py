@@ -8,23 +8,26 @@ intents, internet exposure and the paths behind it into the data tier) for views
 Scale: a large estate has hundreds of thousands of flows (3.6 million at 20,000 interfaces), so the
 merged pairs are integer columns (source index, destination index and, worked out on first use, label
 index) sorted by source then destination, and the services of a pair are one of a few dozen distinct
-:class:`PairLabel` values. Nothing here builds an object per flow or per pair, and the per-flow work is
-``map`` over C callables; :meth:`Picture.edge` materialises the few pairs a view actually draws, and
-:func:`key_edges` is linear in the endpoints (plus its budget), never quadratic.
+:class:`PairLabel` values. Nothing here builds an object per flow or per pair: the flows are read one
+source at a time (a check run's matrix is sorted, so a source's flows are one run of positions), the
+per-flow work is ``map`` over C callables into small per-source dictionaries, and Python loops run per
+source or per pair with several flows. :meth:`Picture.edge` materialises the few pairs a view actually
+draws, and :func:`key_edges` is linear in the endpoints (plus its budget), never quadratic.
 """
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from functools import cached_property
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property, reduce
 from itertools import chain, compress, count, islice, repeat
-from operator import add, attrgetter, eq, floordiv, mod, mul
+from operator import attrgetter, gt, itemgetter, lshift, ne, or_, sub
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from sgaudit.findings import EndpointView, FlowView, ReportContext, Verdict
+from sgaudit.findings import EndpointView, NetworkView, ReportContext, Verdict
 
 OUTSIDE = "outside"
 """Pseudo tier of the endpoints outside every VPC: ``internet``, ``cidr:``, ``pl:``."""
@@ -93,11 +96,10 @@ class Picture(_Value):
     dst: list[int]
     intents: list[Edge] = Field(description="one edge per failed intent, in intent order")
     exposed: frozenset[str] = Field(description="selectors reachable from the internet")
-    _flows: Sequence[FlowView] = PrivateAttr(default=())
-    _pair_of_flow: list[int] = PrivateAttr(default_factory=list)
-    _pair_keys: list[int] = PrivateAttr(default_factory=list)
-    _last: dict[int, int] = PrivateAttr(default_factory=dict)
-    _runs: bool = PrivateAttr(default=True)
+    _network: NetworkView = PrivateAttr(default_factory=NetworkView)
+    _flows_of: list[tuple[int, Sequence[int]]] = PrivateAttr(default_factory=list)
+    _destination: list[int] = PrivateAttr(default_factory=list)
+    _by_source: list[tuple[int, range]] = PrivateAttr(default_factory=list)
 
     @property
     def pair_count(self) -> int:
@@ -129,22 +131,22 @@ class Picture(_Value):
         """Per pair, its index in :attr:`labels`."""
         return self._columns[1]
 
+    def sources(self) -> list[tuple[int, range]]:
+        """(endpoint, positions of its pairs) for every endpoint with pairs, by endpoint index."""
+        return self._by_source
+
     def out_range(self, source: int) -> range:
         """Positions of the pairs from endpoint ``source`` (pairs are sorted by source)."""
         return range(bisect_left(self.src, source), bisect_left(self.src, source + 1))
 
     def pair_label(self, pair: int) -> PairLabel:
         """The services and verdict of pair ``pair``, without working out every other pair's."""
-        if "_columns" in self.__dict__ or not self._runs:
+        if "_columns" in self.__dict__:
             return self.labels[self.label[pair]]
-        key = self._pair_keys[pair]
-        last = self._last[key]
-        first = last
-        pair_of_flow = self._pair_of_flow  # private attributes are slow to read: once
-        while first > 0 and pair_of_flow[first - 1] == key:
-            first -= 1
-        flows = self._flows[first : last + 1]
-        return _pair_label([(f.protocol, f.ports, f.verdict) for f in flows])
+        source, destination = self.src[pair], self.dst[pair]
+        flows = self._flows_of[bisect_left(self._flows_of, source, key=itemgetter(0))][1]
+        ends = self._destination  # private attributes are slow to read: once
+        return _pair_label(_service_at(self._network, f) for f in flows if ends[f] == destination)
 
     def edge(self, pair: int) -> Edge:
         """Pair ``pair`` as an :class:`Edge` (only for the few pairs a view draws)."""
@@ -160,27 +162,87 @@ class Picture(_Value):
 
     @cached_property
     def _columns(self) -> tuple[list[PairLabel], list[int]]:
-        """Every pair's label, reading each flow's (protocol, ports, verdict) once, with ``map`` over C
-        callables only; Python loops only visit the flows of the few pairs that carry more than one."""
-        pairs, pair_keys = self._pair_of_flow, self._pair_keys  # private attributes are slow to read
-        service_of_flow = list(map(attrgetter("protocol", "ports", "verdict"), self._flows))
-        distinct = sorted(set(service_of_flow))
-        service_ids = {s: i for i, s in enumerate(distinct)}
-        kinds = list(map(service_ids.__getitem__, service_of_flow))
-        kind_of_pair = dict(zip(pairs, kinds, strict=True))  # the last one, for pairs with several
+        """Every pair's label, one source at a time: each flow's service is a small integer (its index
+        among the distinct services, found by ``map`` over C callables), and a source's pairs take the
+        service of their flows through one small dictionary. Python loops only visit the pairs with
+        several flows (and every flow of a source whose pairs' flows are not consecutive)."""
+        network, ends = self._network, self._destination  # private attributes are slow to read
+        # One pass over the services: each flow gets the position of the first flow with its service
+        # (shared int objects), renumbered in the sorted order of the distinct services afterwards.
+        seen: dict[tuple[str, str, str], int] = {}
+        firsts = list(map(seen.setdefault, _services(network), count()))
+        distinct = sorted(seen)
+        rank = {seen[s]: i for i, s in enumerate(distinct)}
+        kinds = list(map(rank.__getitem__, firsts))
         # Label k is the single service k, so a pair with one service needs no lookup of its own.
         labels = [_pair_label([d]) for d in distinct]
-        label = list(map(kind_of_pair.__getitem__, pair_keys))
-        if len(kind_of_pair) != len(pairs):
-            combined: dict[frozenset[int], int] = {}
-            for pair, members in _several(pairs, kinds, len(pairs) - len(kind_of_pair)).items():
-                if len(members) > 1:
-                    key = frozenset(members)
-                    if key not in combined:
-                        combined[key] = len(labels)
-                        labels.append(_pair_label([distinct[m] for m in sorted(key)]))
-                    label[bisect_left(pair_keys, pair)] = combined[key]
+        label: list[int] = []
+        # The pairs with several services, as three columns of integers (no object per pair for the
+        # garbage collector to scan): where a second service joined, the pair, its services as bits.
+        joined: list[int] = []
+        mixed: list[int] = []
+        masks: list[int] = []
+        for _, flows in self._flows_of:
+            destinations = _pick(ends, flows)
+            services = _pick(kinds, flows)
+            kind_of = dict(zip(destinations, services, strict=True))
+            first = len(label)
+            pairs = self.dst[first : first + len(kind_of)]  # the source's destinations, ascending
+            label.extend(map(kind_of.__getitem__, pairs))
+            if len(kind_of) < len(destinations):
+                for flow, destination, mask in _mixed(flows, destinations, services, len(kind_of)):
+                    joined.append(flow)
+                    mixed.append(first + bisect_left(pairs, destination))
+                    masks.append(mask)
+        # A combination of services gets its label index where a pair first shows it, in flow order
+        # (as one pass over every flow would number them).
+        combined: dict[int, int] = {}
+        for i in sorted(range(len(joined)), key=joined.__getitem__):
+            mask = masks[i]
+            if mask not in combined:
+                combined[mask] = len(labels)
+                labels.append(_pair_label([distinct[m] for m in range(mask.bit_length()) if mask >> m & 1]))
+            label[mixed[i]] = combined[mask]
         return labels, label
+
+
+def _pick(values: list[int], flows: Sequence[int]) -> list[int]:
+    """``values`` at the positions ``flows`` (a slice when they are a range)."""
+    if isinstance(flows, range):
+        return values[flows.start : flows.stop]
+    return list(map(values.__getitem__, flows))
+
+
+def _mixed(
+    flows: Sequence[int], destinations: list[int], services: list[int], distinct: int
+) -> list[tuple[int, int, int]]:
+    """The destinations of one source's flows (``distinct`` of them) that carry more than one service:
+    (position of the first flow whose service differs from the destination's first, destination, its
+    services as a bit mask: bit ``k`` for service ``k``)."""
+    out: list[tuple[int, int, int]] = []
+    starts = list(compress(count(), map(ne, destinations, chain((None,), destinations))))
+    if len(starts) == distinct:
+        # Each destination's flows are consecutive (a sorted matrix): only the runs of several flows
+        # are looked at, found in C.
+        stops = [*islice(starts, 1, None), len(destinations)]
+        several = map(gt, map(sub, stops, starts), repeat(1))
+        for start, stop in compress(zip(starts, stops, strict=True), several):
+            mask = reduce(or_, map(lshift, repeat(1), services[start:stop]))
+            if mask & (mask - 1):
+                head, differs = services[start], start + 1
+                while services[differs] == head:
+                    differs += 1
+                out.append((flows[differs], destinations[start], mask))
+        return out
+    known: dict[int, int] = {}
+    found: dict[int, tuple[int, int]] = {}
+    for flow, destination, service in zip(flows, destinations, services, strict=True):
+        before = known.setdefault(destination, service)
+        if before != service:
+            joined, mask = found.get(destination, (flow, 1 << before))
+            found[destination] = (joined, mask | 1 << service)
+    out.extend((flow, destination, mask) for destination, (flow, mask) in found.items())
+    return out
 
 
 def tier_of(endpoint: EndpointView) -> str:
@@ -259,30 +321,53 @@ def _pair_label(services: Iterable[tuple[str, str, str]]) -> PairLabel:
 def build_picture(ctx: ReportContext) -> Picture:
     """The completed, merged picture of ``ctx.network`` with the failed intents added.
 
-    This runs once per flow (millions on a large estate), so the per-flow work is ``map`` over C
-    callables: a pair is the integer ``source * n + destination`` of its endpoints' indices.
+    This reads every flow (millions on a large estate), so the per-flow work is ``map`` over C callables
+    and small per-source dictionaries and sorts; Python loops run once per source. The Markdown and
+    HTML renderers of one context share the picture: it is built once while the context lives.
     """
-    flows = ctx.network.flows
-    endpoints: dict[str, EndpointView] = {e.selector: e for e in ctx.network.endpoints}
+    key = id(ctx)
+    hit = _recent.get(key)
+    if hit is not None and hit[0]() is ctx:
+        return hit[1]
+    picture = _build_picture(ctx)
+    # One context at a time (a run renders its formats one after the other), dropped with its context.
+    _recent.clear()
+    _recent[key] = (weakref.ref(ctx, lambda _: _recent.pop(key, None)), picture)
+    return picture
+
+
+_recent: dict[int, tuple[weakref.ref[ReportContext], Picture]] = {}
+"""id of the last context pictured -> (that context, its picture)."""
+
+
+def _build_picture(ctx: ReportContext) -> Picture:
+    network = ctx.network
+    endpoints: dict[str, EndpointView] = {e.selector: e for e in network.endpoints}
     failed = [i for i in ctx.report.intents if not i.ok]
-    sources = list(map(attrgetter("source"), flows))
-    destinations = list(map(attrgetter("destination"), flows))
-    named = {*sources, *destinations, *(s for i in failed for s in (i.from_, i.to))}
+    sources = list(_column(network, "source", 0))
+    named = {*sources, *_column(network, "destination", 1)}
+    named.update(s for i in failed for s in (i.from_, i.to))
     for selector in sorted(named - endpoints.keys()):
         endpoints[selector] = _pseudo_endpoint(selector)
     ordered = sorted(
         endpoints.values(), key=lambda e: (TIERS.index(tier_of(e)), e.vpc or "", e.label, e.selector)
     )
     index = {e.selector: i for i, e in enumerate(ordered)}
-    n = len(ordered)
-    pair_of_flow = list(
-        map(add, map(mul, map(index.__getitem__, sources), repeat(n)), map(index.__getitem__, destinations))
-    )
-    # Pair -> position of its last flow: the distinct pairs, and where pair_label finds their flows.
-    last = dict(zip(pair_of_flow, count(), strict=False))
-    pair_keys = sorted(last)
-    src = list(map(floordiv, pair_keys, repeat(n)))
-    dst = list(map(mod, pair_keys, repeat(n)))
+    # Per flow, the index of its destination: the same int objects as ``index`` holds, so millions of
+    # flows allocate no integer of their own.
+    ends = list(map(index.__getitem__, _column(network, "destination", 1)))
+    flows_of = _flows_by_source(sources, index)
+    src: list[int] = []
+    dst: list[int] = []
+    by_source: list[tuple[int, range]] = []
+    exposed: set[str] = set()
+    for source, flows in flows_of:
+        destinations = sorted(set(_pick(ends, flows)))
+        by_source.append((source, range(len(dst), len(dst) + len(destinations))))
+        src.extend(repeat(source, len(destinations)))
+        dst.extend(destinations)
+        if ordered[source].kind == "internet":
+            exposed.update(ordered[d].selector for d in destinations)
     intents = [
         Edge(
             source=intent.from_,
@@ -294,47 +379,63 @@ def build_picture(ctx: ReportContext) -> Picture:
         )
         for intent in failed
     ]
-    exposed = frozenset(
-        ordered[dst[p]].selector
-        for i, e in enumerate(ordered)
-        if e.kind == "internet"
-        for p in range(bisect_left(src, i), bisect_left(src, i + 1))
+    # The columns come from validated flows and hold only integers: validating millions of them again
+    # would cost more than the whole merge.
+    picture = Picture.model_construct(
+        endpoints=ordered, src=src, dst=dst, intents=intents, exposed=frozenset(exposed)
     )
-    # The columns come from validated flows and hold only integers: validating 2 x 300,000 of them
-    # again would cost more than the whole merge.
-    picture = Picture.model_construct(endpoints=ordered, src=src, dst=dst, intents=intents, exposed=exposed)
-    picture._flows = flows
-    picture._pair_of_flow = pair_of_flow
-    picture._pair_keys = pair_keys
-    picture._last = last
-    picture._runs = _repeats(pair_of_flow) == len(pair_of_flow) - len(pair_keys)
+    picture._network = network
+    picture._flows_of = flows_of
+    picture._destination = ends
+    picture._by_source = by_source
     return picture
 
 
-def _repeats(pairs: list[int]) -> int:
-    """How many flows belong to the same pair as the flow before them (counted in C)."""
-    return sum(map(eq, islice(pairs, 1, None), pairs))
+def _flows_by_source(sources: list[str], index: dict[str, int]) -> list[tuple[int, Sequence[int]]]:
+    """(source index, positions of its flows, ascending) for every source, by source index.
 
-
-def _several(pairs: list[int], kinds: list[int], extra: int) -> dict[int, set[int]]:
-    """The services of every pair that has more than one flow; ``extra`` is how many flows are not the
-    first of their pair.
-
-    The engine lists the flows of one pair together, and then the repeats are exactly the positions
-    equal to their predecessor (found in C); otherwise one Python pass over every flow.
+    A check run's matrix is sorted, so each source's flows are one run of positions (found in C);
+    flows in any other order are grouped by one Python pass.
     """
-    repeats = list(compress(count(1), map(eq, islice(pairs, 1, None), pairs)))
-    out: dict[int, set[int]] = {}
-    if len(repeats) == extra:
-        for i in repeats:
-            out.setdefault(pairs[i], {kinds[i - 1]}).add(kinds[i])
-        return out
-    seen: dict[int, int] = {}
-    for pair, kind in zip(pairs, kinds, strict=True):
-        known = seen.setdefault(pair, kind)
-        if known != kind:
-            out.setdefault(pair, {known}).add(kind)
-    return out
+    if not sources:
+        return []
+    starts = list(compress(count(), map(ne, sources, chain((None,), sources))))
+    if len(set(map(sources.__getitem__, starts))) == len(starts):
+        ends = [*islice(starts, 1, None), len(sources)]
+        runs: list[tuple[int, Sequence[int]]] = [
+            (index[sources[a]], range(a, b)) for a, b in zip(starts, ends, strict=True)
+        ]
+    else:
+        grouped: dict[str, list[int]] = {}
+        for position, selector in enumerate(sources):
+            grouped.setdefault(selector, []).append(position)
+        runs = [(index[selector], positions) for selector, positions in grouped.items()]
+    return sorted(runs, key=itemgetter(0))
+
+
+def _column(network: NetworkView, name: str, position: int) -> Iterator[str]:
+    """One field of every flow (``name`` of a :class:`FlowView`, item ``position`` of a matrix row), in
+    flow order: ``network.flows``, then ``network.rows``."""
+    return chain(map(attrgetter(name), network.flows), map(itemgetter(position), network.rows))
+
+
+def _services(network: NetworkView) -> Iterator[tuple[str, str, str]]:
+    """Every flow's (protocol, ports, verdict), in flow order; matrix rows are all reachable."""
+    rows = network.rows
+    return chain(
+        map(attrgetter("protocol", "ports", "verdict"), network.flows),
+        zip(map(itemgetter(2), rows), map(itemgetter(3), rows), repeat("reachable")),
+    )
+
+
+def _service_at(network: NetworkView, position: int) -> tuple[str, str, str]:
+    """The (protocol, ports, verdict) of flow ``position``, as :func:`_services` lists it."""
+    flows = network.flows
+    if position < len(flows):
+        flow = flows[position]
+        return flow.protocol, flow.ports, flow.verdict
+    row = network.rows[position - len(flows)]
+    return row[2], row[3], "reachable"
 
 
 def edge_priority(edge: Edge, endpoints: dict[str, EndpointView]) -> int:

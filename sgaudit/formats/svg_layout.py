@@ -276,24 +276,35 @@ class _Arrow(_Value):
 def _arrows(picture: Picture, nodes: list[SvgNode], node_of: dict[str, int]) -> list[_Arrow]:
     """The picture's pairs merged per (source box, destination box), most important first.
 
-    A large estate has hundreds of thousands of pairs between a hundred boxes: they are counted per
-    (source box and whether it is the internet, destination box, label) with a ``Counter`` fed by
-    ``map`` (no Python loop per pair), and only the few distinct combinations are looked at one by one.
-    Flows inside one group box are left to the matrix; failed intents always get their own arrow.
+    A large estate has millions of pairs between a hundred boxes: each source's pairs are counted per
+    (destination box, label) with a small ``Counter`` fed by ``map`` (no Python loop per pair), summed
+    per (source box and whether it is the internet, destination box, label), and only the few distinct
+    combinations are looked at one by one. Flows inside one group box are left to the matrix; failed
+    intents always get their own arrow.
     """
     endpoints = picture.endpoints
     box = [node_of[e.selector] for e in endpoints]
     code = [b * 2 + (e.kind == "internet") for b, e in zip(box, endpoints, strict=True)]
-    counts = Counter(
-        zip(map(code.__getitem__, picture.src), map(box.__getitem__, picture.dst), picture.label, strict=True)
-    )
+    dst, label = picture.dst, picture.label
+    counts: Counter[tuple[int, int, int]] = Counter()
+    for source, pairs in picture.sources():
+        here = code[source]
+        per_source = Counter(
+            zip(
+                map(box.__getitem__, dst[pairs.start : pairs.stop]),
+                label[pairs.start : pairs.stop],
+                strict=True,
+            )
+        )
+        for (destination, kind), n in per_source.items():
+            counts[(here, destination, kind)] += n
     merged: dict[tuple[int, int], tuple[int, set[int], bool]] = {}
-    for (source_code, destination, label), n in counts.items():
+    for (source_code, destination, label_id), n in counts.items():
         source, exposed = divmod(source_code, 2)
         if source == destination:
             continue  # flows inside one box: the matrix lists them
         total, labels, any_exposed = merged.get((source, destination), (0, set(), False))
-        labels.add(label)
+        labels.add(label_id)
         merged[(source, destination)] = (total + n, labels, any_exposed or bool(exposed))
     tiers = [TIERS.index(n.tier) for n in nodes]
     data, edge, web = TIERS.index("data"), TIERS.index("edge"), TIERS.index("web")
