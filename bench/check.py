@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sgaudit.checks.collector import collector_spares_existing_objects, spare_what_exists
 from sgaudit.checks.runner import run_checks
+from sgaudit.collector import collector_spares_existing_objects, spare_what_exists
 from sgaudit.config import AuditConfig
 from sgaudit.engine import Engine
 from sgaudit.findings import ReportContext

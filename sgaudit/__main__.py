@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from sgaudit.cli import main
@@ -9,7 +10,10 @@ from sgaudit.cli import main
 
 def console() -> None:
     """Entry point of the ``sgaudit`` console script."""
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    # Everything left is freed with the process: spare it the final full collection (~1 s on a large estate).
+    gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sgaudit.checks.collector import collector_spares_existing_objects, spare_what_exists
 from sgaudit.checks.runner import CheckOutcome, run_checks
+from sgaudit.collector import collector_spares_existing_objects, spare_what_exists
 from sgaudit.config import AuditConfig, find_default_config, load_config
 from sgaudit.engine import Endpoint, Engine
 from sgaudit.engine.matrix import compute as compute_matrix_classes

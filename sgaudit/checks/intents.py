@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from sgaudit.checks.collector import spare_what_exists
 from sgaudit.checks.context import CheckContext
+from sgaudit.collector import spare_what_exists
 from sgaudit.config import IntentSpec
 from sgaudit.engine import Endpoint, PathResult
 from sgaudit.errors import ConfigError, SelectorError, UsageError

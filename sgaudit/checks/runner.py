@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sgaudit.checks.collector import collector_spares_existing_objects, spare_what_exists
 from sgaudit.checks.context import CheckContext
 from sgaudit.checks.intents import evaluate_intents
+from sgaudit.collector import collector_spares_existing_objects, spare_what_exists
 from sgaudit.config import AuditConfig, SuppressionSpec
 from sgaudit.engine import Engine
 from sgaudit.errors import ConfigError

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from sgaudit import __version__
+from sgaudit.collector import collector_spares_existing_objects
 from sgaudit.errors import ExitCode, SgauditError
 
 # Order is the order of `sgaudit --help`.
@@ -86,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return int(ExitCode.USAGE)
     try:
-        return int(args._run(args))
+        # Whatever a command loads lives until it returns: later full collections leave it alone.
+        with collector_spares_existing_objects():
+            return int(args._run(args))
     except SgauditError as exc:
         print(f"sgaudit: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)

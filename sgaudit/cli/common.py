@@ -6,6 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
+from sgaudit.collector import spare_what_exists
 from sgaudit.inventory import Inventory, load_inventory
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def add_snapshot_argument(parser: argparse.ArgumentParser, *, required: bool = T
 def load_for_command(path: Path) -> Inventory:
     """Load a snapshot, warning on standard error when it is incomplete."""
     inv = load_inventory(path)
+    spare_what_exists()  # the inventory serves the whole command
     if not inv.complete:
         log.warning("snapshot %s is INCOMPLETE: %s", path, "; ".join(incomplete_reasons(inv)))
     return inv

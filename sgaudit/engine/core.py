@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import Any
 
+from sgaudit.collector import collector_paused
 from sgaudit.engine.endpoints import EndpointResolver
 from sgaudit.engine.evaluate import Evaluator, Query, split
 from sgaudit.engine.exposure import ExposureBuilder
@@ -47,7 +48,8 @@ class Engine:
     def endpoints(self) -> list[Endpoint]:
         """Every workload endpoint (ECS services, standalone tasks, RDS, clusters, load balancers,
         VPC Lambdas, EC2 instances, interface endpoints, unowned interfaces), sorted by selector."""
-        return self.resolver.endpoints()
+        with collector_paused():  # tens of thousands of placements, built and kept: nothing to collect
+            return self.resolver.endpoints()
 
     @cached_property
     def internet_placement(self) -> Placement:

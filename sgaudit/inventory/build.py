@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from sgaudit.collector import collector_paused
 from sgaudit.errors import SnapshotError
 from sgaudit.inventory.models import (
     Direction,
@@ -51,7 +52,6 @@ from sgaudit.model.ecs import ContainerInstance, EcsCluster, EcsService, EcsTask
 from sgaudit.model.elbv2 import Listener, LoadBalancer, TargetGroup, TargetHealthRecord
 from sgaudit.model.lambda_ import LambdaFunction
 from sgaudit.model.rds import DbCluster, DbInstance, DbSubnetGroup
-from sgaudit.snapshot.gcpause import collector_paused
 from sgaudit.snapshot.loader import RawScope, Snapshot, load_snapshot
 from sgaudit.snapshot.manifest import CallRecord
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, create_model
 
+from sgaudit.collector import collector_paused
 from sgaudit.errors import SnapshotError
 from sgaudit.model.ec2 import (
     EgressOnlyInternetGateway,
@@ -41,7 +42,6 @@ from sgaudit.model.ecs import ContainerInstance, EcsCluster, EcsService, EcsTask
 from sgaudit.model.elbv2 import Listener, LoadBalancer, TargetGroup, TargetHealthRecord
 from sgaudit.model.lambda_ import LambdaFunction
 from sgaudit.model.rds import DbCluster, DbInstance, DbSubnetGroup
-from sgaudit.snapshot.gcpause import collector_paused
 from sgaudit.snapshot.manifest import MANIFEST_NAME, Manifest
 
 log = logging.getLogger(__name__)
