@@ -86,6 +86,10 @@ class Finding(_Model):
         return (self.severity.rank, self.rule, self.resource, self.fingerprint)
 
 
+INFERRED_PREFIX = "inferred: "
+"""How sgaudit names the intents it infers: this prefix, then the flow."""
+
+
 class IntentResult(_Model):
     """A written or inferred intent and its verdict."""
 

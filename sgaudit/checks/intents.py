@@ -22,7 +22,7 @@ from sgaudit.collector import spare_what_exists
 from sgaudit.config import IntentSpec
 from sgaudit.engine import Endpoint, PathResult
 from sgaudit.errors import ConfigError, SelectorError, UsageError
-from sgaudit.findings import IntentResult
+from sgaudit.findings import INFERRED_PREFIX, IntentResult
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def _inferred(
     kind: IntentKind, src: Endpoint, dst: Endpoint, *, protocol: str, port: int, reason: str
 ) -> _Candidate:
     return _Candidate(
-        name=f"inferred: {src.selector} -> {dst.selector} {protocol}/{port}",
+        name=f"{INFERRED_PREFIX}{src.selector} -> {dst.selector} {protocol}/{port}",
         source=src,
         destination=dst,
         from_selector=src.selector,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sgaudit.findings import Finding, ReportContext, RuleInfo, Severity
+from sgaudit.findings import INFERRED_PREFIX, Finding, ReportContext, RuleInfo, Severity
 
 # Where users read about the tool (SARIF ``informationUri``, the HTML footer). Plain text, never fetched.
 PROJECT_URL = "https://github.com/sgaudit/sgaudit"
@@ -86,6 +86,14 @@ def snapshot_errors(ctx: ReportContext) -> list[str]:
         label = scope_label(scope.account, scope.region)
         out.extend(f"{label}: {one_line(e)}" for e in scope.errors)
     return out
+
+
+def intent_name(name: str, inferred: bool) -> str:
+    """An intent's name as the text and Markdown reports show it beside its flow: an inferred intent
+    named after that very flow is just ``inferred``; a named one keeps its name, marked ``(inferred)``."""
+    if not inferred:
+        return name
+    return "inferred" if name.startswith(INFERRED_PREFIX) else f"{name} (inferred)"
 
 
 def intent_port(protocol: str, port: int | None) -> str:

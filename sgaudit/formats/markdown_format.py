@@ -13,7 +13,7 @@ import html
 import re
 
 from sgaudit.findings import EndpointView, IntentResult, ReportContext, Severity
-from sgaudit.formats._common import active, intent_port, one_line, scope_label, snapshot_errors
+from sgaudit.formats._common import active, intent_name, intent_port, one_line, scope_label, snapshot_errors
 from sgaudit.formats.network import Picture, build_picture, is_outside, key_edges
 
 TOP_FINDINGS = 15
@@ -157,7 +157,7 @@ def _scope_line(ctx: ReportContext) -> str:
 
 
 def _intent_row(intent: IntentResult) -> str:
-    name = md_text(intent.name) + (" _(inferred)_" if intent.inferred else "")
+    name = md_text(intent_name(intent.name, intent.inferred))
     return (
         f"| {name} | {md_code(intent.from_)} | {md_code(intent.to)} |"
         f" {md_code(intent_port(intent.protocol, intent.port))} | {intent.expect} | **{intent.verdict}** |"

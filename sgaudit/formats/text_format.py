@@ -18,6 +18,7 @@ from sgaudit.findings import Finding, IntentResult, ReportContext, Severity
 from sgaudit.formats._common import (
     active,
     clean,
+    intent_name,
     intent_port,
     one_line,
     scope_label,
@@ -156,9 +157,7 @@ def _suppressed_lines(finding: Finding) -> list[Text]:
 def _intent_line(intent: IntentResult) -> Text:
     line = Text("  ")
     line.append("ok  " if intent.ok else "FAIL", style="green" if intent.ok else "bold red")
-    line.append(f"  {one_line(intent.name)}")
-    if intent.inferred:
-        line.append(" (inferred)", style="dim")
+    line.append(f"  {one_line(intent_name(intent.name, intent.inferred))}")
     line.append(
         f": {one_line(intent.from_)} -> {one_line(intent.to)} {intent_port(intent.protocol, intent.port)},"
         f" expect {intent.expect}, verdict {intent.verdict}"
