@@ -31,10 +31,19 @@ How it avoids N^2 Python loops over interfaces:
    bucket (egress rule *content*, VPC, subnet, route/NACL segment, client kind): each (bucket,
    matched peers) is evaluated once, and the run is filled in bulk. The layers are set-valued
    (`Traffic` allowed and unknown), every piece cached by exactly the keys it depends on, and results
-   are interned as small ints so that their algebra runs once per distinct question.
+   are interned as small ints so that their algebra runs once per distinct question. A source's
+   result is its outer result (every layer but the destination's ingress rules: a function of its
+   bucket and the destination's location) joined with the ingress result of the matched peers on
+   its kind of path (references apply or not, middlebox or not). So the table bucket -> result is
+   keyed by (location, the four ingress results of the mask) and shared by every destination with
+   that key, and a run's filling (run, table) is kept once asked for twice: many destinations share
+   a CIDR peer's run.
 3. Class results are aggregated per pair of endpoint classes (endpoints whose placements fall in the
    same classes) and only then expanded to endpoint pairs; endpoints that share a placement are
-   judged pair by pair.
+   judged pair by pair. Rows of ``(destination index, aggregate)`` grow per source endpoint class
+   (one list extension per class pair, the extension built once per result and destination
+   class), are copied per endpoint, sorted by destination, and patched by bisection for the
+   endpoint itself and the endpoints that share a placement with it.
 """
 
 from __future__ import annotations
@@ -44,8 +53,9 @@ import functools
 import gc
 import ipaddress
 import itertools
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -63,6 +73,8 @@ _EXTERNAL_KINDS = frozenset({"internet", "cidr"})
 _MIDDLEBOX_PREFIXES = ("eni-", "i-", "vpce-")
 _TOP = {4: 2**32 - 1, 6: 2**128 - 1}
 _ALL = Traffic.ALL
+_MISSING = object()  # a cache miss, where None is a value
+_FIRST = operator.itemgetter(0)
 _NONE = Traffic.NONE
 
 
@@ -780,6 +792,20 @@ class _Matrix:
         if hit is not None:
             return hit  # type: ignore[return-value]
         prof = self.profile_list[d.pid]
+        # Bits and flags that cannot change the result are cleared first, so that equivalent
+        # questions share one answer: group bits matter only where references apply, and the
+        # middlebox flag only for matched references.
+        n_cidrs = len(prof.cidrs)
+        if not refs_apply:
+            mask &= (1 << n_cidrs) - 1
+            middlebox = False
+        elif not (mask >> n_cidrs) & ((1 << len(prof.refs)) - 1):
+            middlebox = False
+        norm = ("im", d.pid, family, mask, refs_apply, middlebox)
+        hit = self._cache.get(norm)
+        if hit is not None:
+            self._cache[key] = hit
+            return hit  # type: ignore[return-value]
         allow: list[Traffic] = []
         unknown = [prof.pl_unknown]
         if prof.missing:
@@ -798,7 +824,7 @@ class _Matrix:
                 unknown.append(t)
             bit <<= 1
         r = self.res.rid(Traffic.union(allow), Traffic.union(unknown))
-        self._cache[key] = r
+        self._cache[key] = self._cache[norm] = r
         return r
 
     def evaluate(self, ps: _Point, pd: _Point, family: int, mask: int | None = None) -> int:
@@ -1073,8 +1099,21 @@ class _Join:
             if p.cls.kind in _PRIVATE_KINDS:
                 for g in p.cls.groups:
                     self.by_group[g].append(p)
-        self._outer: dict[tuple[int, int], tuple[int, bool, bool]] = {}
+        self._outer: dict[int, dict[int, tuple[int, bool, bool]]] = {}  # dest key -> bucket -> outer
+        # (dest key, its four ingress results) -> bucket -> result: see `sources_for`.
+        self._done: dict[tuple[int, ...], dict[int, int]] = {}
+        # (interface array?, run start, run end, table key) -> what that run fills: see `sources_for`.
+        self._fills: dict[tuple[object, ...], dict[int, int]] = {}
+        self._seen: set[tuple[object, ...]] = set()
+        self._runs_of: dict[
+            tuple[int, int, bool],
+            tuple[list[tuple[int, int, int]], list[tuple[int, int, int]], list[tuple[int, list[int]]]],
+        ] = {}
         self._members: dict[tuple[int, bool, str], list[int]] = {}
+        # Per source class, for `_pair_count`: points per family, and whether it is an interface.
+        self._pf4 = [c.per_family.get(4, 0) for c in src.classes]
+        self._pf6 = [c.per_family.get(6, 0) for c in src.classes]
+        self._src_iface = [c.interface for c in src.classes]
         self._dest_keys: dict[tuple[object, ...], int] = {}
         # The groups some egress rule names: the only ones of a destination that egress can depend on.
         self._egress_named = {
@@ -1125,7 +1164,18 @@ class _Join:
         if not (d.kind in _PRIVATE_KINDS and d.sg_filtered):
             whole = [(0, n, 0)] if n else []
             return whole, whole, []
-        prof = self.m.profile_list[d.pid]
+        # The runs depend on the destination's ingress profile only (read-only for callers).
+        rkey = (d.pid, family, iface)
+        hit = self._runs_of.get(rkey)
+        if hit is None:
+            hit = self._runs_of[rkey] = self._profile_runs(d.pid, arr, family, iface)
+        return hit
+
+    def _profile_runs(
+        self, pid: int, arr: _Arrays, family: int, iface: bool
+    ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]], list[tuple[int, list[int]]]]:
+        n = len(arr.points)
+        prof = self.m.profile_list[pid]
         events: list[tuple[int, int]] = []
         bit = 1
         for fam, lo, hi, _ in prof.cidrs:
@@ -1170,50 +1220,89 @@ class _Join:
         For range pieces the key is the point index instead, since a range has many."""
         arr = self.arrays[(family, iface)]
         runs, pieces, groups = self._runs(pd, arr, family, iface)
-        done: dict[tuple[int, int], int] = {}
         m = self.m
         lam, points = arr.lam, arr.points
         keys = arr.keys
         out: dict[int, int] = {}
         d = pd.cls
+        # Everything but the ingress rules depends on the source's bucket and the destination's
+        # location only (`_dest_key`): one table per location, bucket -> outer result, shared by
+        # every destination there.
         dx = self._dest_key(pd, family)
-        outer_cache = self._outer
+        xrow = self._outer.get(dx)
+        if xrow is None:
+            xrow = self._outer[dx] = {}
         ingress_applies = d.sg_filtered and d.kind in _PRIVATE_KINDS
+        conj = m.res.conj
+        shared = self._done
+        ingress = m.ingress
 
-        def result(i: int, mask: int) -> int:
-            key = (lam[i], mask)
-            r = done.get(key)
-            if r is None:
-                # Everything but the ingress rules depends on the source's bucket and the
-                # destination's location only: shared by every destination of that location.
-                xkey = (lam[i], dx)
-                x = outer_cache.get(xkey)
-                if x is None:
-                    x = outer_cache[xkey] = m.outer(points[i], pd, family)
-                r = x[0]
-                if r and ingress_applies:
-                    r = m.res.conj(r, m.ingress(points[i], pd, family, x[1], x[2], mask=mask))
-                done[key] = r
-            return r
+        def table_key(mask: int) -> tuple[int, ...]:
+            # A source's result is its outer result (by bucket) joined with the ingress result of
+            # ``mask`` on its kind of path (whether references apply, whether through a middlebox):
+            # four ingress results per mask, and the table bucket -> result is shared by every
+            # destination point with the same location and the same four.
+            if not ingress_applies:
+                return (dx,)
+            p0 = points[0]
+            return (
+                dx,
+                ingress(p0, pd, family, False, False, mask=mask),
+                ingress(p0, pd, family, False, True, mask=mask),
+                ingress(p0, pd, family, True, False, mask=mask),
+                ingress(p0, pd, family, True, True, mask=mask),
+            )
 
-        def fill(positions: list[int], buckets: list[int], mask: int) -> None:
-            # One evaluation per bucket, then the positions that reach something, in bulk (C loops).
-            firsts = dict(zip(buckets, positions, strict=True))  # bucket -> a position holding it
-            table = {bucket: result(i, mask) for bucket, i in firsts.items()}
-            if any(table.values()):
-                found = list(map(table.__getitem__, buckets))
-                chosen = itertools.compress(map(keys.__getitem__, positions), found)
-                out.update(zip(chosen, filter(None, found), strict=True))
+        def fill(
+            positions: Iterable[int],
+            buckets: list[int],
+            chosen_keys: Iterable[int],
+            key: tuple[int, ...],
+            into: dict[int, int],
+        ) -> None:
+            dm = shared.get(key)
+            if dm is None:
+                dm = shared[key] = {}
+            missing = set(buckets).difference(dm)
+            if missing:
+                firsts = dict(zip(buckets, positions, strict=True))  # bucket -> a position holding it
+                for bucket in missing:
+                    x = xrow.get(bucket)
+                    if x is None:
+                        x = xrow[bucket] = m.outer(points[firsts[bucket]], pd, family)
+                    r = x[0]
+                    if r and ingress_applies:
+                        r = conj(r, key[1 + 2 * x[1] + x[2]])
+                    dm[bucket] = r
+            # The positions that reach something, in bulk (C loops).
+            found = list(map(dm.__getitem__, buckets))
+            if any(found):
+                into.update(zip(itertools.compress(chosen_keys, found), filter(None, found), strict=True))
 
+        # Many destinations share a CIDR peer's run and a table: a run's filling is kept once it
+        # has been asked for twice (most are never asked for again).
+        fills, seen = self._fills, self._seen
         for a, b, mask in runs:
-            fill(list(range(a, b)), lam[a:b], mask)
+            key = table_key(mask)
+            rkey = (iface, a, b, key)
+            part = fills.get(rkey)
+            if part is not None:
+                out.update(part)
+            elif rkey in seen:
+                part = fills[rkey] = {}
+                fill(range(a, b), lam[a:b], keys[a:b], key, part)
+                out.update(part)
+            else:
+                seen.add(rkey)
+                fill(range(a, b), lam[a:b], keys[a:b], key, out)
         # Members of referenced groups match more rules than their run says: they are filled again,
         # after the runs (a result only grows with the rules matched, so nothing is lost).
         for bits, positions in groups:
             for a, b, mask in pieces:
                 sub = positions[bisect.bisect_left(positions, a) : bisect.bisect_left(positions, b)]
                 if sub:
-                    fill(sub, list(map(lam.__getitem__, sub)), mask | bits)
+                    buckets = list(map(lam.__getitem__, sub))
+                    fill(sub, buckets, map(keys.__getitem__, sub), table_key(mask | bits), out)
         return out
 
     def class_results(self, cd: _Class) -> tuple[dict[int, int], dict[int, int]]:
@@ -1243,8 +1332,15 @@ class _Join:
                 for pidx, r in self.sources_for(pd, fam, False).items():
                     if r:
                         pieces[src_points[pidx].cls.idx].append(r)
+        cpr, pf4, pf6, src_iface = self.pairs.cpr, self._pf4, self._pf6, self._src_iface
+        b4, b6 = cd.per_family.get(4, 0), cd.per_family.get(6, 0)
+        both_iface = cd.interface
+        # len(rs) == _pair_count(source class, cd), inlined: it runs once per class pair.
         multis = {
-            cs: self.pairs.cpr(frozenset(rs), len(rs) == _pair_count(self.src.classes[cs], cd))
+            cs: cpr(
+                frozenset(rs),
+                len(rs) == (1 if both_iface and src_iface[cs] else (pf4[cs] * b4 + pf6[cs] * b6) or 1),
+            )
             for cs, rs in pieces.items()
         }
         return singles, multis
@@ -1340,7 +1436,7 @@ class _Pairs:
 
 def _compute(
     engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]
-) -> list[tuple[list[int], list[_Aggregate]]]:
+) -> list[list[tuple[int, _Aggregate]]]:
     """Per source endpoint: the destination indices of every pair with some flow (ascending), and
     the traffic of each."""
     m = _Matrix(engine)
@@ -1353,13 +1449,19 @@ def _compute(
     # Source endpoint classes: those of one class (most) are looked up directly, the others accumulate.
     # Lists indexed by class, for speed: solo[c] = the endpoints whose only class is c.
     solo: list[list[int]] = [[] for _ in src.classes]
-    multi_keys_of_class: list[list[tuple[int, ...]]] = [[] for _ in src.classes]
+    # The others by number (a tuple key would be hashed anew at every lookup): multi_keys_of_class[c]
+    # = the numbers of the multi-class endpoint classes with c; multi_members / multi_size by number.
+    multi_keys_of_class: list[list[int]] = [[] for _ in src.classes]
+    multi_members: list[list[int]] = []
+    multi_size: list[int] = []
     for key, members in src.groups.items():
         if len(key) == 1:
             solo[key[0]] = members
         else:
             for c in key:
-                multi_keys_of_class[c].append(key)
+                multi_keys_of_class[c].append(len(multi_members))
+            multi_members.append(members)
+            multi_size.append(len(key))
     results: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
 
     def results_for(cd: int) -> tuple[dict[int, int], dict[int, int]]:
@@ -1370,55 +1472,115 @@ def _compute(
 
     # Endpoint pairs that share a placement are judged one by one at the end (a placement never
     # pairs with itself); an endpoint never pairs with itself at all.
-    js: list[list[int]] = [[] for _ in srcs]
-    aggs: list[list[_Aggregate]] = [[] for _ in srcs]
+    # Rows of (destination index, aggregate), one per source endpoint class: by class for the solo
+    # ones (None for the other classes), by number for the others; copied per endpoint at the end.
+    solo_rows: list[list[tuple[int, _Aggregate]] | None] = [[] if members else None for members in solo]
+    multi_rows: list[list[tuple[int, _Aggregate]]] = [[] for _ in multi_members]
     of_rid, of_one, of_many = pairs.of_rid, pairs.of_one, pairs.of_many
 
-    def emit(members: list[int], d_members: list[int], agg: _Aggregate) -> None:
-        if agg.some or agg.unknown:
-            many = [agg] * len(d_members)
-            for i in members:
-                js[i] += d_members
-                aggs[i] += many
+    # Aggregates with no traffic at all are never emitted; `Traffic.__bool__` is not free, so the
+    # verdict is cached: by result id (one interface pair), by class-pair id, and by coded results.
+    live_rid: dict[int, _Aggregate | None] = {}
+    live_cpr: dict[int, _Aggregate | None] = {}
+    live_codes: dict[tuple[int, ...], _Aggregate | None] = {}
+
+    def alive(agg: _Aggregate) -> _Aggregate | None:
+        return agg if agg.some or agg.unknown else None
+
+    def of_codes(key: tuple[int, ...]) -> _Aggregate | None:
+        # ``key``: the codes then ``-expected`` (negative, so never mistaken for a code);
+        # `of_many` does not depend on the order of the codes.
+        hit = live_codes.get(key, _MISSING)
+        if hit is _MISSING:
+            hit = live_codes[key] = alive(of_many(list(key[:-1]), -key[-1]))
+        return hit  # type: ignore[return-value]
 
     for dkey, d_members in dst.groups.items():
         # Accumulated results of multi-class source endpoint classes, coded: rid * 2 for a complete
         # single pair, class-pair id * 2 + 1 otherwise.
-        acc: dict[tuple[int, ...], list[int]] = defaultdict(list)
-        one_class = len(dkey) == 1
-        for cd in dkey:
+        acc: dict[int, list[int]] = defaultdict(list)
+        # id of an aggregate -> (destination, that aggregate) per destination endpoint of this class.
+        manys: dict[int, list[tuple[int, _Aggregate]]] = {}
+        # Coded results (with ``-expected``) -> what to extend rows with, for this class.
+        by_codes: dict[tuple[int, ...], list[tuple[int, _Aggregate]] | None] = {}
+
+        # (Defaults bind this destination class's tables: the helpers are called only in this pass.)
+        def many_of(
+            agg: _Aggregate, manys: dict[int, list[tuple[int, _Aggregate]]] = manys, d: list[int] = d_members
+        ) -> list[tuple[int, _Aggregate]]:
+            hit = manys.get(id(agg))
+            if hit is None:
+                hit = manys[id(agg)] = [(j, agg) for j in d]
+            return hit
+
+        def many_of_codes(
+            key: tuple[int, ...],
+            by_codes: dict[tuple[int, ...], list[tuple[int, _Aggregate]] | None] = by_codes,
+            many_of: Callable[[_Aggregate], list[tuple[int, _Aggregate]]] = many_of,
+        ) -> list[tuple[int, _Aggregate]] | None:
+            agg = of_codes(key)
+            hit = by_codes[key] = None if agg is None else many_of(agg)
+            return hit
+
+        if len(dkey) == 1:
+            (cd,) = dkey
             singles, multis = results_for(cd)
-            by_r: dict[int, list[int]] = defaultdict(list)
+            # The common case: one interface class each side, one result per class pair, extended
+            # in place (the list of aggregates is built once per result).
+            by_rid: dict[int, list[tuple[int, _Aggregate]] | None] = {}
+            for r in set(singles.values()):
+                agg = live_rid[r] if r in live_rid else live_rid.setdefault(r, alive(of_rid(r)))
+                by_rid[r] = None if agg is None else many_of(agg)
             for cs, r in singles.items():
-                if r:
-                    by_r[r].append(cs)
-            for r, css in by_r.items():
-                code = r * 2
-                if one_class:
-                    agg = of_rid(r)
-                    if agg.some or agg.unknown:
-                        many = [agg] * len(d_members)
-                        for cs in css:
-                            for i in solo[cs]:
-                                js[i] += d_members
-                                aggs[i] += many
-                else:
-                    for cs in css:
-                        if solo[cs]:
-                            acc[(cs,)].append(code)
-                for cs in css:
-                    for skey in multi_keys_of_class[cs]:
+                row = solo_rows[cs]
+                if row is not None:
+                    many = by_rid[r]
+                    if many is not None:
+                        row += many
+                skeys = multi_keys_of_class[cs]
+                if skeys and r:
+                    code = r * 2
+                    for skey in skeys:
                         acc[skey].append(code)
             for cs, cpr in multis.items():
-                if solo[cs]:
-                    if one_class:
-                        emit(solo[cs], d_members, of_one(cpr))
-                    else:
-                        acc[(cs,)].append(cpr * 2 + 1)
+                row = solo_rows[cs]
+                if row is not None:
+                    agg = live_cpr[cpr] if cpr in live_cpr else live_cpr.setdefault(cpr, alive(of_one(cpr)))
+                    if agg is not None:
+                        row += many_of(agg)
                 for skey in multi_keys_of_class[cs]:
                     acc[skey].append(cpr * 2 + 1)
+        else:
+            # Solo source classes accumulate by class (no tuple keys), the others by endpoint class.
+            acc1: dict[int, list[int]] = defaultdict(list)
+            for cd in dkey:
+                singles, multis = results_for(cd)
+                for cs, r in singles.items():
+                    if r:
+                        if solo[cs]:
+                            acc1[cs].append(r * 2)
+                        for skey in multi_keys_of_class[cs]:
+                            acc[skey].append(r * 2)
+                for cs, cpr in multis.items():
+                    if solo[cs]:
+                        acc1[cs].append(cpr * 2 + 1)
+                    for skey in multi_keys_of_class[cs]:
+                        acc[skey].append(cpr * 2 + 1)
+            expected = -len(dkey)
+            for cs, codes in acc1.items():
+                codes.append(expected)
+                key = tuple(codes)
+                many = by_codes[key] if key in by_codes else many_of_codes(key)
+                row = solo_rows[cs]
+                if many is not None and row is not None:  # (always a row: cs has solo endpoints)
+                    row += many
+        n_d = len(dkey)
         for skey, codes in acc.items():
-            emit(src.groups[skey], d_members, of_many(codes, len(skey) * len(dkey)))
+            codes.append(-multi_size[skey] * n_d)
+            key = tuple(codes)
+            many = by_codes[key] if key in by_codes else many_of_codes(key)
+            if many is not None:
+                multi_rows[skey] += many
 
     shared = _shared_pairs(srcs, dsts)
     exact: dict[int, list[tuple[int, _Aggregate]]] = defaultdict(list)
@@ -1442,23 +1604,37 @@ def _compute(
                 agg = of_many(codes, len(combos))
                 if agg.some or agg.unknown:
                     exact[i].append((j, agg))
+    # Each endpoint gets its class's row (a copy when the class has several endpoints).
+    by_endpoint: list[list[tuple[int, _Aggregate]]] = [[] for _ in srcs]
+    n_multi = 0
+    for key, members in src.groups.items():
+        if len(key) == 1:
+            base = solo_rows[key[0]]
+        else:
+            base = multi_rows[n_multi]
+            n_multi += 1
+        assert base is not None  # every solo class has a row
+        for i in members:
+            by_endpoint[i] = base if len(members) == 1 else list(base)
     self_index = {e.selector: j for j, e in enumerate(dsts)}
     out = []
-    for i, (found_js, found_aggs) in enumerate(zip(js, aggs, strict=True)):
-        row_js, row_aggs = found_js, found_aggs
+    for i, row in enumerate(by_endpoint):
+        # Destinations were visited in nearly ascending order; a destination appears at most once
+        # in a row, so the key never reaches the aggregates.
+        row.sort(key=_FIRST)
         drop = set(shared.get(i, ()))
         me = self_index.get(srcs[i].selector)
         if me is not None:
             drop.add(me)
-        if drop:
-            kept = [(j, a) for j, a in zip(row_js, row_aggs, strict=True) if j not in drop] + exact.get(i, [])
-            row_js = [j for j, _ in kept]
-            row_aggs = [a for _, a in kept]
-        if any(a > b for a, b in itertools.pairwise(row_js)):
-            order = sorted(range(len(row_js)), key=row_js.__getitem__)
-            row_js = [row_js[k] for k in order]
-            row_aggs = [row_aggs[k] for k in order]
-        out.append((row_js, row_aggs))
+        # Drop by bisection, then insert the exact results of the endpoints that share a placement
+        # at their places (the row stays sorted). ``(j,)`` sorts just before any ``(j, agg)``.
+        for j in drop:
+            k = bisect.bisect_left(row, (j,))
+            if k < len(row) and row[k][0] == j:
+                del row[k]
+        for j, agg in exact.get(i, ()):
+            row.insert(bisect.bisect_left(row, (j,)), (j, agg))
+        out.append(row)
     return out
 
 
@@ -1486,20 +1662,20 @@ class MatrixResult:
         self,
         sources: list[Endpoint],
         destinations: list[Endpoint],
-        rows: list[tuple[list[int], list[_Aggregate]]],
+        rows: list[list[tuple[int, _Aggregate]]],
     ) -> None:
         self.sources = sources
         self.destinations = destinations
         self._rows = rows
-        self.pair_count = sum(len(js) for js, _ in rows)
+        self.pair_count = sum(map(len, rows))
         self._row_templates: dict[int, list[tuple[str, str, RowVerdict]]] = {}
         self._flow_templates: dict[int, list[tuple[str, str]]] = {}
 
     def _pairs(self) -> Iterator[tuple[str, str, _Aggregate]]:
         dsts = self.destinations
-        for src, (js, aggs) in zip(self.sources, self._rows, strict=True):
+        for src, row in zip(self.sources, self._rows, strict=True):
             s = src.selector
-            for j, agg in zip(js, aggs, strict=True):
+            for j, agg in row:
                 yield s, dsts[j].selector, agg
 
     def iter_pairs(self) -> Iterator[PairTraffic]:
