@@ -1685,25 +1685,34 @@ class MatrixResult:
 
     def iter_rows(self) -> Iterator[MatrixRow]:
         """The text/CSV rows: reachable, partial and unknown flows, each with its verdict."""
+        # One loop, not a generator over `_pairs`: millions of rows pay for every level.
         templates = self._row_templates
-        for s, d, agg in self._pairs():
-            t = templates.get(id(agg))
-            if t is None:
-                t = templates[id(agg)] = row_entries(*agg)
-            for pr, po, v in t:
-                yield MatrixRow(s, d, pr, po, v)
+        dsel = [d.selector for d in self.destinations]
+        for src, row in zip(self.sources, self._rows, strict=True):
+            s = src.selector
+            for j, agg in row:
+                t = templates.get(id(agg))
+                if t is None:
+                    t = templates[id(agg)] = row_entries(*agg)
+                d = dsel[j]
+                for pr, po, v in t:
+                    yield MatrixRow(s, d, pr, po, v)
 
     def iter_flows(self) -> Iterator[tuple[str, str, str, str]]:
         """The DESIGN.md section 6 flows, as (source, destination, protocol, ports)."""
         templates = self._flow_templates
-        for s, d, agg in self._pairs():
-            t = templates.get(id(agg))
-            if t is None:
-                t = templates[id(agg)] = [
-                    (e.protocol, e.ports) for e in sorted(agg.some.matrix_entries(), key=_entry_key)
-                ]
-            for pr, po in t:
-                yield s, d, pr, po
+        dsel = [d.selector for d in self.destinations]
+        for src, row in zip(self.sources, self._rows, strict=True):
+            s = src.selector
+            for j, agg in row:
+                t = templates.get(id(agg))
+                if t is None:
+                    t = templates[id(agg)] = [
+                        (e.protocol, e.ports) for e in sorted(agg.some.matrix_entries(), key=_entry_key)
+                    ]
+                d = dsel[j]
+                for pr, po in t:
+                    yield s, d, pr, po
 
 
 def compute(
