@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from sgaudit.cli.common import add_snapshot_argument, incomplete_reasons, load_for_command
+from sgaudit.collector import spare_what_exists
 from sgaudit.engine import Endpoint, Engine
 from sgaudit.engine.matrix import MatrixResult, compute
 from sgaudit.errors import ExitCode, UsageError
@@ -97,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         _resolve(engine, args.destinations),
         include_internet=not args.no_internet,
     )
+    spare_what_exists()  # millions of pair results: writing them must not rescan them again and again
     write(result, args.format, sys.stdout)
     if not inventory.complete:
         reason = "; ".join(incomplete_reasons(inventory)) or "collection failed somewhere"
@@ -122,9 +125,18 @@ def _write_json(result: MatrixResult, out: TextIO) -> None:
     # Streamed, not one big json.dumps: a large estate has millions of flows.
     out.write('{"schema_version": 1, "flows": [')
     first = True
+    # Each value as json.dumps writes it (escaped, ASCII), encoded once: selectors repeat on every row.
+    encoded: dict[str, str] = {}
+
+    def enc(value: str) -> str:
+        hit = encoded.get(value)
+        if hit is None:
+            hit = encoded[value] = json.dumps(value)
+        return hit
+
     for chunk in _chunks(result.iter_flows()):
         parts = [
-            json.dumps({"source": s, "destination": d, "protocol": p, "ports": po}, separators=(", ", ": "))
+            f'{{"source": {enc(s)}, "destination": {enc(d)}, "protocol": {enc(p)}, "ports": {enc(po)}}}'
             for s, d, p, po in chunk
         ]
         out.write(("\n  " if first else ",\n  ") + ",\n  ".join(parts))
@@ -135,8 +147,19 @@ def _write_json(result: MatrixResult, out: TextIO) -> None:
 def _write_csv(result: MatrixResult, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([h.lower() for h in _HEADER])
+    # Each value quoted as the csv module quotes it, once: selectors repeat on every row.
+    encoded: dict[str, str] = {}
+
+    def enc(value: str) -> str:
+        hit = encoded.get(value)
+        if hit is None:
+            one = io.StringIO()
+            csv.writer(one, lineterminator="").writerow([value])
+            hit = encoded[value] = one.getvalue()
+        return hit
+
     for chunk in _chunks(result.iter_rows()):
-        writer.writerows(chunk)
+        out.write("".join(f"{enc(s)},{enc(d)},{enc(p)},{enc(po)},{v}\n" for s, d, p, po, v in chunk))
 
 
 def _write_text(result: MatrixResult, out: TextIO) -> None:
