@@ -158,20 +158,20 @@ def _write_csv(result: MatrixResult, out: TextIO) -> None:
             hit = encoded[value] = one.getvalue()
         return hit
 
-    for chunk in _chunks(result.iter_rows()):
+    for chunk in _chunks(result.iter_row_tuples()):
         out.write("".join(f"{enc(s)},{enc(d)},{enc(p)},{enc(po)},{v}\n" for s, d, p, po, v in chunk))
 
 
 def _write_text(result: MatrixResult, out: TextIO) -> None:
     widths = [len(h) for h in _HEADER]
     count = 0
-    for row in result.iter_rows():
+    for row in result.iter_row_tuples():
         count += 1
         for k in range(4):
             widths[k] = max(widths[k], len(row[k]))
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:4]) + "  {}"
     out.write(fmt.format(*_HEADER).rstrip() + "\n")
-    for chunk in _chunks(result.iter_rows()):
+    for chunk in _chunks(result.iter_row_tuples()):
         out.write("".join(fmt.format(*row) + "\n" for row in chunk))
     pairs = result.pair_count
     out.write(

@@ -1685,6 +1685,11 @@ class MatrixResult:
 
     def iter_rows(self) -> Iterator[MatrixRow]:
         """The text/CSV rows: reachable, partial and unknown flows, each with its verdict."""
+        return map(MatrixRow._make, self.iter_row_tuples())
+
+    def iter_row_tuples(self) -> Iterator[tuple[str, str, str, str, RowVerdict]]:
+        """`iter_rows` as plain tuples (source, destination, protocol, ports, verdict): what the
+        writers need, without a named tuple per row."""
         # One loop, not a generator over `_pairs`: millions of rows pay for every level.
         templates = self._row_templates
         dsel = [d.selector for d in self.destinations]
@@ -1696,7 +1701,7 @@ class MatrixResult:
                     t = templates[id(agg)] = row_entries(*agg)
                 d = dsel[j]
                 for pr, po, v in t:
-                    yield MatrixRow(s, d, pr, po, v)
+                    yield s, d, pr, po, v
 
     def iter_flows(self) -> Iterator[tuple[str, str, str, str]]:
         """The DESIGN.md section 6 flows, as (source, destination, protocol, ports)."""
