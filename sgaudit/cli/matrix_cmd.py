@@ -23,7 +23,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from sgaudit.cli.common import add_snapshot_argument, incomplete_reasons, load_for_command
@@ -125,14 +125,7 @@ def _write_json(result: MatrixResult, out: TextIO) -> None:
     # Streamed, not one big json.dumps: a large estate has millions of flows.
     out.write('{"schema_version": 1, "flows": [')
     first = True
-    # Each value as json.dumps writes it (escaped, ASCII), encoded once: selectors repeat on every row.
-    encoded: dict[str, str] = {}
-
-    def enc(value: str) -> str:
-        hit = encoded.get(value)
-        if hit is None:
-            hit = encoded[value] = json.dumps(value)
-        return hit
+    enc = _once(json.dumps)  # escaped, ASCII, as json.dumps writes it
 
     for chunk in _chunks(result.iter_flows()):
         parts = [
@@ -147,16 +140,7 @@ def _write_json(result: MatrixResult, out: TextIO) -> None:
 def _write_csv(result: MatrixResult, out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([h.lower() for h in _HEADER])
-    # Each value quoted as the csv module quotes it, once: selectors repeat on every row.
-    encoded: dict[str, str] = {}
-
-    def enc(value: str) -> str:
-        hit = encoded.get(value)
-        if hit is None:
-            one = io.StringIO()
-            csv.writer(one, lineterminator="").writerow([value])
-            hit = encoded[value] = one.getvalue()
-        return hit
+    enc = _once(_csv_field)
 
     for chunk in _chunks(result.iter_row_tuples()):
         out.write("".join(f"{enc(s)},{enc(d)},{enc(p)},{enc(po)},{v}\n" for s, d, p, po, v in chunk))
@@ -178,6 +162,26 @@ def _write_text(result: MatrixResult, out: TextIO) -> None:
         f"\n{count} flow{'s' if count != 1 else ''} between {pairs} endpoint pair{'s' if pairs != 1 else ''}"
     )
     out.write(" (reachable: every pair of the two endpoints; partial: some; unknown: cannot be decided)\n")
+
+
+def _once(encode: Callable[[str], str]) -> Callable[[str], str]:
+    """``encode`` with a cache: selectors repeat on every row of a matrix with millions."""
+    encoded: dict[str, str] = {}
+
+    def cached(value: str) -> str:
+        hit = encoded.get(value)
+        if hit is None:
+            hit = encoded[value] = encode(value)
+        return hit
+
+    return cached
+
+
+def _csv_field(value: str) -> str:
+    """One field as the csv module writes it (quoted only when it must be)."""
+    one = io.StringIO()
+    csv.writer(one, lineterminator="").writerow([value])
+    return one.getvalue()
 
 
 def _chunks(rows: Iterable[tuple[str, ...]]) -> Iterator[list[tuple[str, ...]]]:

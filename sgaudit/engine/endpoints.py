@@ -25,7 +25,7 @@ from sgaudit.model.elbv2 import Listener, LoadBalancer
 from sgaudit.netalgebra import AddressSet
 
 _KINDS = {k.value: k for k in EndpointKind}
-LISTENER_PROTOCOLS: dict[str, tuple[str, ...]] = {
+_LISTENER_PROTOCOLS: dict[str, tuple[str, ...]] = {
     "HTTP": ("tcp",),
     "HTTPS": ("tcp",),
     "TCP": ("tcp",),
@@ -69,7 +69,8 @@ class EndpointResolver:
         self.lbs_by_name: dict[str, LoadBalancer] = {}
         for lb in self.inv.load_balancers.values():
             self.lbs_by_name.setdefault(lb.load_balancer_name, lb)
-        self.listeners = _listeners_by_lb(self.inv.listeners.values(), self.inv.load_balancers)
+        self.listener_ports = _listener_ports(self.inv.listeners.values())
+        self.listeners = _listeners_by_lb(self.listener_ports, self.inv.load_balancers)
         self.default_group: dict[str, str] = {}
         for g in self.inv.security_groups.values():
             if g.is_default and g.vpc_id:
@@ -559,11 +560,7 @@ class EndpointResolver:
                         listeners=self.listeners.get(lb.load_balancer_arn),
                     )
                 )
-        ports: list[tuple[str, int]] = []
-        for li in self.inv.listeners.values():
-            if li.load_balancer_arn == lb.load_balancer_arn and li.port is not None:
-                for proto in LISTENER_PROTOCOLS.get((li.protocol or "TCP").upper(), ("tcp",)):
-                    ports.append((proto, li.port))
+        ports = self.listener_ports.get(lb.load_balancer_arn, [])
         return self._endpoint(
             selector,
             EndpointKind.ELB,
@@ -807,19 +804,28 @@ def _dedupe(placements: Iterable[Placement]) -> Iterator[Placement]:
             yield p
 
 
+def listener_protocols(listener: Listener) -> tuple[str, ...]:
+    """The IP protocols a listener takes: tcp for HTTP/HTTPS/TCP/TLS, udp for UDP, both for TCP_UDP."""
+    return _LISTENER_PROTOCOLS.get((listener.protocol or "TCP").upper(), ("tcp",))
+
+
+def _listener_ports(listeners: Iterable[Listener]) -> dict[str, list[tuple[str, int]]]:
+    """Load balancer ARN -> (protocol, port) of its listeners with a port, in snapshot order."""
+    ports: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for li in listeners:
+        if li.port is not None:
+            ports[li.load_balancer_arn] += [(proto, li.port) for proto in listener_protocols(li)]
+    return ports
+
+
 def _listeners_by_lb(
-    listeners: Iterable[Listener], load_balancers: Mapping[str, LoadBalancer]
+    ports: Mapping[str, list[tuple[str, int]]], load_balancers: Mapping[str, LoadBalancer]
 ) -> dict[str, Listeners]:
     """Load balancer ARN -> what its listeners accept, for the load balancers with a listener in the
     snapshot. A gateway load balancer's listener has no port (it takes all traffic): not restricted."""
-    ports: dict[str, set[tuple[str, int]]] = defaultdict(set)
-    for li in listeners:
-        if li.port is not None:
-            for proto in LISTENER_PROTOCOLS.get((li.protocol or "TCP").upper(), ("tcp",)):
-                ports[li.load_balancer_arn].add((proto, li.port))
     out: dict[str, Listeners] = {}
     for arn, found in ports.items():
         lb = load_balancers.get(arn)
         if lb is not None and lb.type != "gateway":
-            out[arn] = Listeners(load_balancer=lb.load_balancer_name, ports=tuple(sorted(found)))
+            out[arn] = Listeners(load_balancer=lb.load_balancer_name, ports=tuple(sorted(set(found))))
     return out

@@ -686,7 +686,7 @@ class Evaluator:
                 )
             where = address_text(family, addr)
             if hit is not None and hit.target_kind == "tgw":
-                self._via_transit(out, rtb, hit, family=family, leg=leg, where=where)
+                self._via_transit(out, rtb, hit, family=family, leg=leg)
                 continue
             if hit is not None and hit.target_kind == "pcx":
                 why = self._pcx_ok(hit, svpc, dvpc)
@@ -709,13 +709,11 @@ class Evaluator:
             out.notes.append(f"no active peering between {svpc} and {dvpc}")
 
     @staticmethod
-    def _via_transit(
-        out: RouteOutcome, rtb: str, hit: RouteHit, *, family: int, leg: Leg, where: str
-    ) -> None:
+    def _via_transit(out: RouteOutcome, rtb: str, hit: RouteHit, *, family: int, leg: Leg) -> None:
         """A route to a transit gateway (or Cloud WAN core network): its own route tables and
         attachments are not in the snapshot, so whether it delivers cannot be decided; nor whether
         security-group references match across it (transit-gateway group referencing)."""
-        del where  # one text per route, whatever the address: the reasons list stays short
+        # One text per route, whatever the address: the list of reasons stays short.
         detail = (
             f"{rtb} routes it to transit gateway {hit.target}, whose route tables are not in the snapshot:"
             " whether it delivers cannot be decided"
@@ -873,7 +871,7 @@ class Evaluator:
             self._via_nat(hit.target, pair, out)
         elif kind == "tgw":
             # Centralised egress: the internet may lie behind another VPC's NAT or firewall.
-            self._via_transit(out, rtb, hit, family=family, leg="forward", where=where)
+            self._via_transit(out, rtb, hit, family=family, leg="forward")
         else:
             why = "only an internet gateway, a NAT gateway or (IPv6) an egress-only gateway leads out"
             if kind == "vpce":

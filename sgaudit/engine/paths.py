@@ -15,7 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sgaudit.engine.endpoints import LISTENER_PROTOCOLS
+from sgaudit.engine.endpoints import listener_protocols
 from sgaudit.engine.evaluate import Evaluator, FamilyEval, FixHint, Issue, Pair, Query, split
 from sgaudit.engine.fixes import FixBuilder
 from sgaudit.engine.index import NetIndex
@@ -453,8 +453,7 @@ def target_health_notes(inv: Inventory, lb_arn: str, q: Query) -> list[str]:
     for li in sorted(inv.listeners.values(), key=lambda li: (li.port or 0, li.listener_arn)):
         if li.load_balancer_arn != lb_arn or li.port is None:
             continue
-        protocols = LISTENER_PROTOCOLS.get((li.protocol or "TCP").upper(), ("tcp",))
-        if not any(not q.traffic.isdisjoint(Traffic.single(p, li.port)) for p in protocols):
+        if all(q.traffic.isdisjoint(Traffic.single(p, li.port)) for p in listener_protocols(li)):
             continue
         arns = [a for action in li.default_actions for a in action.target_group_arns]
         what = f"listener {li.protocol or 'TCP'} {li.port}"

@@ -339,19 +339,7 @@ class _RuleMaker:
             if parts is not None:
                 from_records.append((rec, parts))
         if raw is None:
-            for rec, (direction, proto, lo, hi, peer, description) in from_records:
-                rules.append(
-                    SecurityGroupRule(
-                        group_id=rec.group_id,
-                        rule_id=rec.security_group_rule_id,
-                        direction=direction,
-                        protocol=proto,
-                        from_port=lo,
-                        to_port=hi,
-                        peer=peer,
-                        description=description,
-                    )
-                )
+            rules = [_rule(rec.group_id, parts, rec.security_group_rule_id) for rec, parts in from_records]
         else:
             perms: list[_RuleParts] = []
             for perm in raw.ip_permissions:
@@ -363,30 +351,8 @@ class _RuleMaker:
             for rec, parts in from_records:
                 ids[_key(rec.group_id, parts)].append(rec.security_group_rule_id)
             for parts in perms:
-                direction, proto, lo, hi, peer, description = parts
                 match = ids.get(_key(gid, parts))
-                if match:
-                    rule = SecurityGroupRule(
-                        group_id=gid,
-                        direction=direction,
-                        protocol=proto,
-                        from_port=lo,
-                        to_port=hi,
-                        peer=peer,
-                        description=description,
-                        rule_id=match.pop(0),
-                    )
-                else:
-                    rule = SecurityGroupRule(
-                        group_id=gid,
-                        direction=direction,
-                        protocol=proto,
-                        from_port=lo,
-                        to_port=hi,
-                        peer=peer,
-                        description=description,
-                    )
-                rules.append(rule)
+                rules.append(_rule(gid, parts, match.pop(0) if match else None))
         return SecurityGroup(
             group_id=gid,
             name=raw.group_name if raw else "",
@@ -397,6 +363,22 @@ class _RuleMaker:
             tags=raw.tag_map if raw else {},
             rules=tuple(rules),
         )
+
+
+def _rule(group_id: str, parts: _RuleParts, rule_id: str | None) -> SecurityGroupRule:
+    """One rule; ``rule_id`` is left unset (not set to None) when no record names it."""
+    direction, proto, lo, hi, peer, description = parts
+    extra: dict[str, str] = {} if rule_id is None else {"rule_id": rule_id}
+    return SecurityGroupRule(
+        group_id=group_id,
+        direction=direction,
+        protocol=proto,
+        from_port=lo,
+        to_port=hi,
+        peer=peer,
+        description=description,
+        **extra,
+    )
 
 
 def _key(group_id: str, parts: _RuleParts) -> _RuleKey:
