@@ -27,23 +27,24 @@ How it avoids N^2 Python loops over interfaces:
 2. Each destination point is joined only with the source points its ingress rules can admit: the
    members of each referenced group (an index by group) and the points inside each CIDR peer (a
    bisect over points sorted by address). Along the address-sorted sources the set of matched peers
-   changes only at peer boundaries, and within such a run the result depends only on a source's
-   bucket (egress rule *content*, VPC, subnet, route/NACL segment, client kind): each (bucket,
-   matched peers) is evaluated once, and the run is filled in bulk. The layers are set-valued
-   (`Traffic` allowed and unknown), every piece cached by exactly the keys it depends on, and results
-   are interned as small ints so that their algebra runs once per distinct question. A source's
-   result is its outer result (every layer but the destination's ingress rules: a function of its
-   bucket and the destination's location) joined with the ingress result of the matched peers on
-   its kind of path (references apply or not, middlebox or not). So the table bucket -> result is
-   keyed by (location, the four ingress results of the mask) and shared by every destination with
-   that key, and a run's filling (run, table) is kept once asked for twice: many destinations share
-   a CIDR peer's run.
-3. Class results are aggregated per pair of endpoint classes (endpoints whose placements fall in the
-   same classes) and only then expanded to endpoint pairs; endpoints that share a placement are
-   judged pair by pair. Rows of ``(destination index, aggregate)`` grow per source endpoint class
-   (one list extension per class pair, the extension built once per result and destination
-   class), are copied per endpoint, sorted by destination, and patched by bisection for the
-   endpoint itself and the endpoints that share a placement with it.
+   changes only at peer boundaries, so a destination *profile* has a cover, computed once: the
+   positions it may admit, each with the index of the peers it matches. Within a cover the result
+   depends only on a source's bucket (egress rule *content*, VPC, subnet, route/NACL segment, client
+   kind) and that index: a source's result is its outer result (every layer but the destination's
+   ingress rules, in two cached parts: the two locations, and the egress profile with what it sees
+   of the destination) joined with the ingress result of its peers on its kind of path (references
+   apply or not, middlebox or not). So one table bucket -> result per (destination location, the
+   four ingress results of a mask) is shared by every destination with that key, filled lazily, and
+   a destination's results are one NumPy gather from those tables over its cover. The layers are
+   set-valued (`Traffic` allowed and unknown), every piece cached by exactly the keys it depends on,
+   and results are interned as small ints so that their algebra runs once per distinct question.
+3. The results are aggregated in arrays (NumPy), never pair by pair in Python: point pairs with a
+   range into class pairs (the set of results as bits over the results that occur, and whether every
+   pair of the two classes has one), class pairs into pairs of endpoint classes (endpoints whose
+   placements fall in the same classes) by one sort, and those into endpoint pairs; endpoints that
+   share a placement are judged pair by pair. The answer is kept as three arrays (source,
+   destination, aggregate) sorted by source and destination, and rows are produced from them on
+   demand.
 """
 
 from __future__ import annotations
@@ -52,12 +53,14 @@ import bisect
 import functools
 import gc
 import ipaddress
-import itertools
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from sgaudit.engine.models import Endpoint, Flow, Placement, Tri
 from sgaudit.inventory import Direction, Inventory, PeerKind, SecurityGroupRule
@@ -406,6 +409,10 @@ class _Matrix:
         self.profile_list: list[_Profile] = []
         self._profile_of: dict[tuple[tuple[str, ...], Direction], int] = {}
         self._cache: dict[tuple[object, ...], object] = {}
+        self._quads: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+        self._entry_rids: dict[int, tuple[int, list[int], list[int], list[int], list[int]]] = {}
+        self._allowing: dict[Traffic, int] = {}  # traffic -> the result allowing it
+        self._unknown: dict[Traffic, int] = {}  # traffic -> the result leaving it unknown
         self._peered: dict[tuple[str | None, str | None], bool] = {}
         self._rules = {
             gid: [(r.direction, _rule_traffic(r), r) for r in g.rules]
@@ -775,6 +782,75 @@ class _Matrix:
 
     # -- one pair of points in one family -------------------------------------------------------
 
+    def ingress_quad(self, pid: int, mask: int) -> tuple[int, int, int, int]:
+        """The ingress result of a profile for a source matching the peers of ``mask`` (bits in the
+        order of `_Join._runs`), on the four kinds of path: (references apply?, through a
+        middlebox?) = (no, no), (no, yes), (yes, no), (yes, yes).
+
+        The union of the matched rules is folded from one result per rule with `_Results.best`
+        (a union of allowed and of unknown traffic, so the fold is exact), each step cached."""
+        key = (pid, mask)
+        hit = self._quads.get(key)
+        if hit is not None:
+            return hit
+        parts = self._entry_rids.get(pid)
+        if parts is None:
+            parts = self._entry_rids[pid] = self._profile_entry_rids(pid)
+        base, cidrs, refs_allow, refs_unknown, foreign = parts
+        best = self.res.best
+        n_c, n_r = len(cidrs), len(refs_allow)
+        low = base
+        bits = mask & ((1 << n_c) - 1)
+        while bits:
+            b = bits & -bits
+            low = best(low, cidrs[b.bit_length() - 1])
+            bits ^= b
+        direct = through = R_NONE
+        bits = (mask >> n_c) & ((1 << n_r) - 1)
+        while bits:
+            b = bits & -bits
+            i = b.bit_length() - 1
+            direct = best(direct, refs_allow[i])
+            through = best(through, refs_unknown[i])
+            bits ^= b
+        bits = mask >> (n_c + n_r)
+        while bits:
+            b = bits & -bits
+            f = foreign[b.bit_length() - 1]
+            direct = best(direct, f)
+            through = best(through, f)
+            bits ^= b
+        hit = self._quads[key] = (low, low, best(low, direct), best(low, through))
+        return hit
+
+    def _profile_entry_rids(self, pid: int) -> tuple[int, list[int], list[int], list[int], list[int]]:
+        """One result per rule of a profile: (what is unknown whatever the source, each CIDR entry,
+        each referenced group allowing, the same not preserved through a middlebox, each foreign
+        group)."""
+        prof = self.profile_list[pid]
+        allowing, unknown = self._allowing, self._unknown
+        rid = self.res.rid
+
+        def allow(t: Traffic) -> int:
+            r = allowing.get(t)
+            if r is None:
+                r = allowing[t] = rid(t, _NONE)
+            return r
+
+        def maybe(t: Traffic) -> int:
+            r = unknown.get(t)
+            if r is None:
+                r = unknown[t] = rid(_NONE, t)
+            return r
+
+        return (
+            maybe(_ALL if prof.missing else prof.pl_unknown),
+            [allow(t) for *_, t in prof.cidrs],
+            [allow(t) for _, t in prof.refs],
+            [maybe(t) for _, t in prof.refs],
+            [maybe(t) for _, t in prof.foreign],
+        )
+
     def ingress(
         self, ps: _Point, pd: _Point, family: int, refs_apply: bool, middlebox: bool, *, mask: int | None
     ) -> int:
@@ -839,36 +915,60 @@ class _Matrix:
         """Every layer but the destination's ingress rules: (result id, whether group references
         can match on this path, whether it crosses a middlebox). A load balancer then accepts
         only its listeners."""
-        r, refs_apply, middlebox = self._outer(ps, pd, family)
-        accepts = pd.cls.accepts
-        if r and accepts != R_ALL:
-            r = self.res.conj(r, accepts)
-        return r, refs_apply, middlebox
+        rest, refs_apply, middlebox, egress = self.outer_parts(ps, pd, family)
+        if egress is not None and rest:
+            rest = self.res.conj(rest, self.egress(ps, pd, family, egress))
+        return rest, refs_apply, middlebox
 
-    def _outer(self, ps: _Point, pd: _Point, family: int) -> tuple[int, bool, bool]:
+    def egress(self, ps: _Point, pd: _Point, family: int, flags: tuple[bool, bool]) -> int:
+        """The source's egress rules towards ``pd``; ``flags``: (references can match, through a
+        middlebox), as `outer_parts` gives them."""
+        private, middlebox = flags
+        return self.sg_side(
+            ps.cls.pid,
+            family,
+            pd.seg[family][0],
+            pd.addr[family],
+            pd.cls,
+            private=private,
+            middlebox=middlebox,
+        )
+
+    def outer_parts(
+        self, ps: _Point, pd: _Point, family: int
+    ) -> tuple[int, bool, bool, tuple[bool, bool] | None]:
+        """`outer` in two parts that depend on less: every layer but the source's egress rules
+        (routes, NACLs, gateways, listeners: a function of the two locations), and how the egress
+        rules are to be asked (`egress`; None when they do not apply). ``outer`` is their
+        conjunction, a conjunction being commutative and associative."""
         s, d = ps.cls, pd.cls
         s_ext, d_ext = s.kind in _EXTERNAL_KINDS, d.kind in _EXTERNAL_KINDS
+        egress = None
         if s_ext and d_ext:
-            return R_NONE, False, False  # no AWS network between two outside addresses
+            return R_NONE, False, False, None  # no AWS network between two outside addresses
         if s_ext:
-            return self._from_outside(ps, pd, family), False, False
-        if d_ext:
-            return self._to_outside(ps, pd, family), False, False
-        route, middlebox = self.private_route(ps, pd, family)
-        # References can match inside a VPC, across a peering, and (undecidably) across a transit gateway.
-        private = self.private(s, d) or middlebox
-        if route is Tri.DENY:
-            return R_NONE, False, False
-        c = self.res.conj
-        r = self.res.of_tri(route)
-        if s.sg_filtered:
-            eg = self.sg_side(
-                s.pid, family, pd.seg[family][0], pd.addr[family], d, private=private, middlebox=middlebox
-            )
-            r = c(r, eg)
-        if s.subnet != d.subnet and r:
-            r = c(r, self.nacl_private(ps, pd, family))
-        return r, s.kind in _PRIVATE_KINDS and private, middlebox
+            r, refs_apply, middlebox = self._from_outside(ps, pd, family), False, False
+        elif d_ext:
+            r, refs_apply, middlebox = self._to_outside(ps, pd, family), False, False
+            if s.sg_filtered:
+                egress = (False, False)
+        else:
+            route, middlebox = self.private_route(ps, pd, family)
+            # References can match inside a VPC, across a peering, and (undecidably) across a transit
+            # gateway.
+            private = self.private(s, d) or middlebox
+            if route is Tri.DENY:
+                return R_NONE, False, False, None
+            r = self.res.of_tri(route)
+            if s.subnet != d.subnet and r:
+                r = self.res.conj(r, self.nacl_private(ps, pd, family))
+            refs_apply = s.kind in _PRIVATE_KINDS and private
+            if s.sg_filtered:
+                egress = (private, middlebox)
+        accepts = d.accepts
+        if r and accepts != R_ALL:
+            r = self.res.conj(r, accepts)
+        return r, refs_apply, middlebox, egress
 
     def _from_outside(self, ps: _Point, pd: _Point, family: int) -> int:
         """The internet (or an outside CIDR) to a placement, but for its ingress rules."""
@@ -890,14 +990,11 @@ class _Matrix:
         return c(r, self.return_leg(d.subnet, True, family, ns, a, client_kind=s.client_kind))
 
     def _to_outside(self, ps: _Point, pd: _Point, family: int) -> int:
-        s, d = ps.cls, pd.cls
+        """A placement to the internet (or an outside CIDR), but for its egress rules."""
+        s = ps.cls
         b, nd = pd.addr[family], pd.seg[family][1]
         c = self.res.conj
         r = R_ALL
-        if s.sg_filtered:
-            r = self.sg_side(s.pid, family, pd.seg[family][0], b, d, private=False, middlebox=False)
-            if not r:
-                return R_NONE
         hit = self.lookup(s.subnet, family, nd, b)
         if hit[0] is not Tri.ALLOW or hit[1] is None:
             return c(r, self.res.of_tri(hit[0]))
@@ -1043,14 +1140,70 @@ def _pair_count(cs: _Class, cd: _Class) -> int:
     return a.get(4, 0) * b.get(4, 0) + a.get(6, 0) * b.get(6, 0) or 1
 
 
+_Ints = npt.NDArray[np.int64]
+"""Indices and result ids (the join's arrays)."""
+_Bits = npt.NDArray[np.uint64]
+_Flags = npt.NDArray[np.bool_]
+
+
 class _Arrays(NamedTuple):
-    """Source points of one family and one shape (interfaces, or pieces of ranges), sorted by address."""
+    """The source points of one family, sorted by address."""
 
     starts: list[int]  # representative address
     points: list[_Point]
-    keys: list[int]  # what results are keyed by: class index (interfaces) or point index (ranges)
-    lam: list[int]  # bucket: everything about the source that matters besides the rules it matches
+    lam: _Ints  # bucket: everything about the source that matters besides the rules it matches
+    cls: _Ints  # source class
+    interface: _Ints  # whether the point is an interface (else a piece of a range)
     pos: dict[int, int]  # point index -> position
+    rep: dict[int, int]  # bucket -> a position holding it
+
+
+class _Cover(NamedTuple):
+    """The source positions of one family that a destination profile may admit, interfaces first
+    (``split`` of them): per position its bucket, its class and the mask it matches (an index into
+    ``masks``)."""
+
+    masks: list[int]
+    lam: _Ints
+    cls: _Ints
+    mk: _Ints
+    split: int
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+_Sources = tuple[_Ints, _Ints, _Ints, _Ints]
+"""(interface source classes, their result ids, range source classes, their result ids per point)."""
+
+
+def _combine_groups(groups: list[tuple[int, _Ints]]) -> list[tuple[int, _Ints]]:
+    """A source in several referenced groups matches several rules: the positions regrouped by the
+    combined bits of the groups holding them, each list sorted."""
+    k = len(groups)
+    shift = max(1, (k - 1).bit_length())
+    packed = np.concatenate([positions << shift | g for g, (_, positions) in enumerate(groups)])
+    packed.sort()
+    pos, which = packed >> shift, packed & ((1 << shift) - 1)
+    st = _runs_of(pos)
+    unique = pos[st]
+    # The set of groups of each position as a number in base 2 over group indices, when that fits.
+    if k <= 62:
+        sets = np.bitwise_or.reduceat(np.left_shift(1, which), st)
+        out = []
+        for v in np.unique(sets).tolist():
+            bits = 0
+            for g in range(k):
+                if v >> g & 1:
+                    bits |= groups[g][0]
+            out.append((bits, unique[sets == v]))
+        return out
+    combined: dict[int, int] = defaultdict(int)  # (rare) more groups than bits in an int64
+    for b, positions in groups:
+        for i in positions.tolist():
+            combined[i] |= b
+    by_bits: dict[int, list[int]] = defaultdict(list)
+    for i in sorted(combined):
+        by_bits[combined[i]].append(i)
+    return [(b, np.array(p, dtype=np.int64)) for b, p in by_bits.items()]
 
 
 class _Join:
@@ -1058,63 +1211,59 @@ class _Join:
 
     The sources inside one CIDR peer are a contiguous run of the address-sorted arrays; a run is cut
     where the set of matched peers changes, and inside a run the result depends only on the source's
-    bucket, so each (bucket, matched peers) is evaluated once and the run is filled in bulk."""
+    bucket. So a destination profile's *cover* (the positions it may admit, each with the index of
+    the peers it matches) is computed once, and a destination's results are one gather from the
+    tables bucket -> result of its location and the ingress results of each mask."""
 
-    def __init__(self, m: _Matrix, src: _Side, pairs: _Pairs) -> None:
+    def __init__(self, m: _Matrix, src: _Side) -> None:
         self.m = m
         self.src = src
-        self.pairs = pairs
         buckets: dict[tuple[object, ...], int] = {}
-        self.arrays: dict[tuple[int, bool], _Arrays] = {}
+        locs: dict[tuple[object, ...], int] = {}
+        self._bucket_loc: list[int] = []  # bucket -> source location (the bucket but its egress profile)
+        self._bucket_pid: list[int] = []
+        self.arrays: dict[int, _Arrays] = {}
         for fam in (4, 6):
-            for iface in (True, False):
-                pts = sorted(
-                    (p for p in src.points if fam in p.addr and p.cls.interface == iface),
-                    key=lambda p: p.addr[fam],
+            pts = sorted((p for p in src.points if fam in p.addr), key=lambda p: p.addr[fam])
+            lam = []
+            for p in pts:
+                c = p.cls
+                key = (
+                    c.pid,
+                    c.kind,
+                    c.vpc,
+                    c.subnet,
+                    c.region,
+                    c.public,
+                    c.client_kind,
+                    c.sg_filtered,
+                    p.seg[fam][1],
                 )
-                lam = []
-                for p in pts:
-                    c = p.cls
-                    key = (
-                        c.pid,
-                        c.kind,
-                        c.vpc,
-                        c.subnet,
-                        c.region,
-                        c.public,
-                        c.client_kind,
-                        c.sg_filtered,
-                        p.seg[fam][1],
-                    )
-                    lam.append(buckets.setdefault(key, len(buckets)))
-                self.arrays[(fam, iface)] = _Arrays(
-                    [p.addr[fam] for p in pts],
-                    pts,
-                    [p.cls.idx if iface else p.idx for p in pts],
-                    lam,
-                    {p.idx: i for i, p in enumerate(pts)},
-                )
+                b = buckets.setdefault(key, len(buckets))
+                if b == len(self._bucket_loc):
+                    self._bucket_loc.append(locs.setdefault(key[1:], len(locs)))
+                    self._bucket_pid.append(c.pid)
+                lam.append(b)
+            self.arrays[fam] = _Arrays(
+                [p.addr[fam] for p in pts],
+                pts,
+                np.array(lam, dtype=np.int64),
+                np.array([p.cls.idx for p in pts], dtype=np.int64),
+                np.array([p.cls.interface for p in pts], dtype=bool),
+                {p.idx: i for i, p in enumerate(pts)},
+                {b: i for i, b in reversed(list(enumerate(lam)))},
+            )
+        self.nb = max(1, len(buckets))
         self.by_group: dict[str, list[_Point]] = defaultdict(list)
         for p in src.points:
             if p.cls.kind in _PRIVATE_KINDS:
                 for g in p.cls.groups:
                     self.by_group[g].append(p)
-        self._outer: dict[int, dict[int, tuple[int, bool, bool]]] = {}  # dest key -> bucket -> outer
-        # (dest key, its four ingress results) -> bucket -> result: see `sources_for`.
-        self._done: dict[tuple[int, ...], dict[int, int]] = {}
-        # (interface array?, run start, run end, table key) -> what that run fills: see `sources_for`.
-        self._fills: dict[tuple[object, ...], dict[int, int]] = {}
-        self._seen: set[tuple[object, ...]] = set()
-        self._runs_of: dict[
-            tuple[int, int, bool],
-            tuple[list[tuple[int, int, int]], list[tuple[int, int, int]], list[tuple[int, list[int]]]],
-        ] = {}
-        self._members: dict[tuple[int, bool, str], list[int]] = {}
-        # Per source class, for `_pair_count`: points per family, and whether it is an interface.
-        self._pf4 = [c.per_family.get(4, 0) for c in src.classes]
-        self._pf6 = [c.per_family.get(6, 0) for c in src.classes]
-        self._src_iface = [c.interface for c in src.classes]
+        self._members: dict[tuple[int, str], _Ints] = {}
+        self._covers: dict[tuple[int, int], _Cover] = {}
         self._dest_keys: dict[tuple[object, ...], int] = {}
+        self._dest_egress: list[int] = []  # dest key -> what the egress rules see of it
+        self._egress_sigs: dict[tuple[object, ...], int] = {}
         # The groups some egress rule names: the only ones of a destination that egress can depend on.
         self._egress_named = {
             r.peer.value
@@ -1122,6 +1271,18 @@ class _Join:
             for r in g.rules
             if r.direction is Direction.EGRESS and r.peer.kind is PeerKind.SECURITY_GROUP
         }
+        self._outer: dict[tuple[int, int], tuple[int, bool, bool]] = {}  # (dest key, bucket) -> outer
+        self._loc_part: dict[tuple[int, int], tuple[int, bool, bool, tuple[bool, bool] | None]] = {}
+        self._egress_part: dict[tuple[int, int, bool, bool], int] = {}
+        # Every (location, ingress results) table, bucket -> result id (-1: not asked yet), as rows
+        # of one array so that a destination's sources are read in one gather.
+        self._table_ids: dict[tuple[int, ...], int] = {}
+        self._table_keys: list[tuple[int, ...]] = []
+        self._tables = np.full((64, self.nb), -1, dtype=np.int64)
+        self._seen = np.zeros(self.nb, dtype=np.int8)
+        self._results: dict[tuple[object, ...], _Sources] = {}
+
+    # -- locations ------------------------------------------------------------------------------
 
     def _dest_key(self, pd: _Point, family: int) -> int:
         """What about a destination the layers other than its ingress rules depend on, as an id."""
@@ -1139,41 +1300,95 @@ class _Join:
             named,
             d.accepts,
         )
-        return self._dest_keys.setdefault(key, len(self._dest_keys))
+        dx = self._dest_keys.get(key)
+        if dx is None:
+            dx = self._dest_keys[key] = len(self._dest_keys)
+            # Egress rules see the destination's kind, its address segment and the groups they name.
+            sig = (d.kind in _PRIVATE_KINDS, family, pd.seg[family][0], named)
+            self._dest_egress.append(self._egress_sigs.setdefault(sig, len(self._egress_sigs)))
+        return dx
 
-    def _group_positions(self, arr: _Arrays, family: int, iface: bool, group: str) -> list[int]:
+    def _outer_of(self, bucket: int, ps: _Point, pd: _Point, family: int, dx: int) -> tuple[int, bool, bool]:
+        """`_Matrix.outer` for a source of this bucket and a destination of this location, from its
+        two parts (`_Matrix.outer_parts`), each cached by what it depends on: the two locations,
+        and the egress profile with what its rules see of the destination."""
+        lkey = (self._bucket_loc[bucket], dx)
+        part = self._loc_part.get(lkey)
+        if part is None:
+            part = self._loc_part[lkey] = self.m.outer_parts(ps, pd, family)
+        rest, refs_apply, middlebox, egress = part
+        if egress is None or not rest:
+            return rest, refs_apply, middlebox
+        ekey = (self._bucket_pid[bucket], self._dest_egress[dx], *egress)
+        eg = self._egress_part.get(ekey)
+        if eg is None:
+            eg = self._egress_part[ekey] = self.m.egress(ps, pd, family, egress)
+        return self.m.res.conj(rest, eg), refs_apply, middlebox
+
+    # -- covers ---------------------------------------------------------------------------------
+
+    def _group_positions(self, arr: _Arrays, family: int, group: str) -> _Ints:
         """Sorted positions, in one address-sorted array, of the source points carrying a group."""
-        key = (family, iface, group)
+        key = (family, group)
         hit = self._members.get(key)
         if hit is None:
             pos = arr.pos
-            hit = self._members[key] = sorted(
-                i for i in (pos.get(p.idx) for p in self.by_group.get(group, ())) if i is not None
-            )
+            found = [i for i in (pos.get(p.idx) for p in self.by_group.get(group, ())) if i is not None]
+            hit = self._members[key] = np.array(sorted(found), dtype=np.int64)
         return hit
 
-    def _runs(
-        self, pd: _Point, arr: _Arrays, family: int, iface: bool
-    ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]], list[tuple[int, list[int]]]]:
-        """For one destination: the runs of source positions that may reach it (first, end, mask of
-        the matched CIDR peers), every piece of [0, n) with its mask (runs and the gaps between them),
-        and the positions carrying referenced groups with their bits. A position in no run and no
-        group reaches nothing."""
-        d = pd.cls
-        n = len(arr.points)
-        if not (d.kind in _PRIVATE_KINDS and d.sg_filtered):
-            whole = [(0, n, 0)] if n else []
-            return whole, whole, []
-        # The runs depend on the destination's ingress profile only (read-only for callers).
-        rkey = (d.pid, family, iface)
-        hit = self._runs_of.get(rkey)
+    def _cover(self, pid: int, family: int) -> _Cover:
+        """The cover of a destination ingress profile (``-1``: no ingress rules apply, every source
+        with one mask)."""
+        ckey = (pid, family)
+        hit = self._covers.get(ckey)
         if hit is None:
-            hit = self._runs_of[rkey] = self._profile_runs(d.pid, arr, family, iface)
+            hit = self._covers[ckey] = self._make_cover(pid, family)
         return hit
+
+    def _make_cover(self, pid: int, family: int) -> _Cover:
+        arr = self.arrays[family]
+        n = len(arr.points)
+        if pid < 0:
+            cov: _Ints | slice = slice(0, n)
+            mk = np.zeros(n, dtype=np.int64)
+            masks = [0]
+        else:
+            runs, pieces, groups = self._profile_runs(pid, arr, family)
+            ids: dict[int, int] = {}
+            if not groups and len(runs) <= 1:
+                a, b, mask = runs[0] if runs else (0, 0, 0)
+                cov, mk, masks = slice(a, b), np.zeros(b - a, dtype=np.int64), [mask]
+            else:
+                mid = np.full(n, -1, dtype=np.int64)
+                for a, b, mask in runs:
+                    mid[a:b] = ids.setdefault(mask, len(ids))
+                starts = np.array([a for a, _, _ in pieces] + [n], dtype=np.int64)
+                for bits, positions in groups:
+                    cuts = np.searchsorted(positions, starts).tolist()
+                    for (_, _, mask), lo, hi in zip(pieces, cuts, cuts[1:], strict=False):
+                        if lo < hi:
+                            mid[positions[lo:hi]] = ids.setdefault(mask | bits, len(ids))
+                cov = np.flatnonzero(mid >= 0)
+                mk = mid[cov]
+                masks = list(ids)
+        iface = arr.interface[cov]
+        if iface.all():
+            return _Cover(masks, arr.lam[cov], arr.cls[cov], mk, len(mk))
+        # Interfaces first: their results are per class, the ranges' per point.
+        if isinstance(cov, slice):
+            cov = np.arange(cov.start, cov.stop)
+        order = np.concatenate([np.flatnonzero(iface), np.flatnonzero(~iface)])
+        cov, mk = cov[order], mk[order]
+        return _Cover(masks, arr.lam[cov], arr.cls[cov], mk, int(iface.sum()))
 
     def _profile_runs(
-        self, pid: int, arr: _Arrays, family: int, iface: bool
-    ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]], list[tuple[int, list[int]]]]:
+        self, pid: int, arr: _Arrays, family: int
+    ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]], list[tuple[int, _Ints]]]:
+        """For one destination profile: the runs of source positions that may reach it (first, end,
+        mask of the matched CIDR peers), every piece of [0, n) with its mask (runs and the gaps
+        between them), and the positions carrying referenced groups with their bits. A position in
+        no run and no group reaches nothing."""
         n = len(arr.points)
         prof = self.m.profile_list[pid]
         events: list[tuple[int, int]] = []
@@ -1184,22 +1399,14 @@ class _Join:
                 if a < b:
                     events += ((a, bit), (b, bit))
             bit <<= 1
-        groups: list[tuple[int, list[int]]] = []
+        groups: list[tuple[int, _Ints]] = []
         for g, _ in (*prof.refs, *prof.foreign):
-            positions = self._group_positions(arr, family, iface, g)
-            if positions:
+            positions = self._group_positions(arr, family, g)
+            if len(positions):
                 groups.append((bit, positions))
             bit <<= 1
         if len(groups) > 1:
-            # A source in several referenced groups matches several rules: regroup by combined bits.
-            combined: dict[int, int] = defaultdict(int)
-            for b, positions in groups:
-                for i in positions:
-                    combined[i] |= b
-            by_bits: dict[int, list[int]] = defaultdict(list)
-            for i in sorted(combined):
-                by_bits[combined[i]].append(i)
-            groups = list(by_bits.items())
+            groups = _combine_groups(groups)
         everyone = prof.missing or bool(prof.pl_unknown)
         events.sort()
         pieces: list[tuple[int, int, int]] = []
@@ -1214,136 +1421,115 @@ class _Join:
         runs = [p for p in pieces if p[2] or everyone]
         return runs, pieces, groups
 
-    def sources_for(self, pd: _Point, family: int, iface: bool) -> dict[int, int]:
-        """Source class -> result id (zero for nothing) of the sources of one shape, for one family.
+    # -- one destination point ------------------------------------------------------------------
 
-        For range pieces the key is the point index instead, since a range has many."""
-        arr = self.arrays[(family, iface)]
-        runs, pieces, groups = self._runs(pd, arr, family, iface)
+    def _table(self, key: tuple[int, ...]) -> int:
+        tid = self._table_ids.get(key)
+        if tid is None:
+            tid = self._table_ids[key] = len(self._table_keys)
+            self._table_keys.append(key)
+            if tid == len(self._tables):
+                grown = np.full((2 * tid, self.nb), -1, dtype=np.int64)
+                grown[:tid] = self._tables
+                self._tables = grown
+        return tid
+
+    def sources_for(self, pd: _Point, family: int) -> _Sources:
+        """The sources that reach ``pd`` in one family, with their result ids (never zero):
+        interface sources by class, pieces of ranges one entry per piece (by class)."""
+        arr = self.arrays[family]
+        if not arr.points:
+            return _EMPTY, _EMPTY, _EMPTY, _EMPTY
         m = self.m
-        lam, points = arr.lam, arr.points
-        keys = arr.keys
-        out: dict[int, int] = {}
         d = pd.cls
-        # Everything but the ingress rules depends on the source's bucket and the destination's
-        # location only (`_dest_key`): one table per location, bucket -> outer result, shared by
-        # every destination there.
-        dx = self._dest_key(pd, family)
-        xrow = self._outer.get(dx)
-        if xrow is None:
-            xrow = self._outer[dx] = {}
         ingress_applies = d.sg_filtered and d.kind in _PRIVATE_KINDS
-        conj = m.res.conj
-        shared = self._done
-        ingress = m.ingress
-
-        def table_key(mask: int) -> tuple[int, ...]:
-            # A source's result is its outer result (by bucket) joined with the ingress result of
-            # ``mask`` on its kind of path (whether references apply, whether through a middlebox):
-            # four ingress results per mask, and the table bucket -> result is shared by every
-            # destination point with the same location and the same four.
-            if not ingress_applies:
-                return (dx,)
-            p0 = points[0]
-            return (
-                dx,
-                ingress(p0, pd, family, False, False, mask=mask),
-                ingress(p0, pd, family, False, True, mask=mask),
-                ingress(p0, pd, family, True, False, mask=mask),
-                ingress(p0, pd, family, True, True, mask=mask),
-            )
-
-        def fill(
-            positions: Iterable[int],
-            buckets: list[int],
-            chosen_keys: Iterable[int],
-            key: tuple[int, ...],
-            into: dict[int, int],
-        ) -> None:
-            dm = shared.get(key)
-            if dm is None:
-                dm = shared[key] = {}
-            missing = set(buckets).difference(dm)
-            if missing:
-                firsts = dict(zip(buckets, positions, strict=True))  # bucket -> a position holding it
-                for bucket in missing:
-                    x = xrow.get(bucket)
-                    if x is None:
-                        x = xrow[bucket] = m.outer(points[firsts[bucket]], pd, family)
-                    r = x[0]
-                    if r and ingress_applies:
-                        r = conj(r, key[1 + 2 * x[1] + x[2]])
-                    dm[bucket] = r
-            # The positions that reach something, in bulk (C loops).
-            found = list(map(dm.__getitem__, buckets))
-            if any(found):
-                into.update(zip(itertools.compress(chosen_keys, found), filter(None, found), strict=True))
-
-        # Many destinations share a CIDR peer's run and a table: a run's filling is kept once it
-        # has been asked for twice (most are never asked for again).
-        fills, seen = self._fills, self._seen
-        for a, b, mask in runs:
-            key = table_key(mask)
-            rkey = (iface, a, b, key)
-            part = fills.get(rkey)
-            if part is not None:
-                out.update(part)
-            elif rkey in seen:
-                part = fills[rkey] = {}
-                fill(range(a, b), lam[a:b], keys[a:b], key, part)
-                out.update(part)
-            else:
-                seen.add(rkey)
-                fill(range(a, b), lam[a:b], keys[a:b], key, out)
-        # Members of referenced groups match more rules than their run says: they are filled again,
-        # after the runs (a result only grows with the rules matched, so nothing is lost).
-        for bits, positions in groups:
-            for a, b, mask in pieces:
-                sub = positions[bisect.bisect_left(positions, a) : bisect.bisect_left(positions, b)]
-                if sub:
-                    buckets = list(map(lam.__getitem__, sub))
-                    fill(sub, buckets, map(keys.__getitem__, sub), table_key(mask | bits), out)
-        return out
-
-    def class_results(self, cd: _Class) -> tuple[dict[int, int], dict[int, int]]:
-        """For one destination class: (interface source class -> result id, when both are interfaces),
-        (source class -> class-pair id of `_Pairs`, when either is a range)."""
-        src_points = self.src.points
-        pieces: dict[int, list[int]] = defaultdict(list)
-        singles: dict[int, int] = {}
-        if cd.interface:
-            (pd,) = cd.points
-            fams = sorted(pd.addr)
-            singles = self.sources_for(pd, fams[0], True)
-            if len(fams) == 2:
-                best = self.m.res.best
-                for cs, r in self.sources_for(pd, fams[1], True).items():
-                    singles[cs] = best(singles.get(cs, R_NONE), r)
-            for fam in fams:
-                for pidx, r in self.sources_for(pd, fam, False).items():
-                    if r:
-                        pieces[src_points[pidx].cls.idx].append(r)
+        pid = d.pid if ingress_applies else -1
+        cover = self._cover(pid, family)
+        dx = self._dest_key(pd, family)
+        table = self._table
+        if ingress_applies:
+            quad = m.ingress_quad
+            tids = [table((dx, *quad(pid, mask))) for mask in cover.masks]
         else:
-            for pd in cd.points:
-                (fam,) = pd.addr
-                for cs, r in self.sources_for(pd, fam, True).items():
-                    if r:
-                        pieces[cs].append(r)
-                for pidx, r in self.sources_for(pd, fam, False).items():
-                    if r:
-                        pieces[src_points[pidx].cls.idx].append(r)
-        cpr, pf4, pf6, src_iface = self.pairs.cpr, self._pf4, self._pf6, self._src_iface
-        b4, b6 = cd.per_family.get(4, 0), cd.per_family.get(6, 0)
-        both_iface = cd.interface
-        # len(rs) == _pair_count(source class, cd), inlined: it runs once per class pair.
-        multis = {
-            cs: cpr(
-                frozenset(rs),
-                len(rs) == (1 if both_iface and src_iface[cs] else (pf4[cs] * b4 + pf6[cs] * b6) or 1),
-            )
-            for cs, rs in pieces.items()
-        }
-        return singles, multis
+            tids = [table((dx,))]
+        rkey = (pid, family, *tids)
+        hit = self._results.get(rkey)
+        if hit is not None:
+            return hit
+        tables = self._tables
+        at = np.array(tids, dtype=np.int64)[cover.mk] if len(tids) > 1 else np.full(len(cover.mk), tids[0])
+        vals = tables[at, cover.lam]
+        missing = vals < 0
+        if missing.any():
+            self._fill(pd, family, dx, ingress_applies=ingress_applies, at=at, lam=cover.lam, missing=missing)
+            miss = np.flatnonzero(missing)
+            vals[miss] = tables[at[miss], cover.lam[miss]]
+        k = cover.split
+        vi, vr = vals[:k], vals[k:]
+        nzi, nzr = vi != 0, vr != 0
+        hit = self._results[rkey] = (cover.cls[:k][nzi], vi[nzi], cover.cls[k:][nzr], vr[nzr])
+        return hit
+
+    def _fill(
+        self,
+        pd: _Point,
+        family: int,
+        dx: int,
+        *,
+        ingress_applies: bool,
+        at: _Ints,
+        lam: _Ints,
+        missing: _Flags,
+    ) -> None:
+        """Evaluate what no destination asked before: one evaluation per (table, bucket). A result
+        is the outer result of the bucket's sources joined with the ingress result of the table's
+        mask on their kind of path (whether references apply, whether through a middlebox)."""
+        m = self.m
+        arr = self.arrays[family]
+        miss = np.flatnonzero(missing)
+        mt, mb = at[miss], lam[miss]
+        seen = self._seen
+        conj = m.res.conj
+        points, rep = arr.points, arr.rep
+        outer_of, outer = self._outer_of, self._outer
+        tids = np.flatnonzero(np.bincount(mt)).tolist() if len(mt) > 64 else sorted(set(mt.tolist()))
+        for tid in tids:
+            seen[mb[mt == tid] if len(tids) > 1 else mb] = 1
+            need = np.flatnonzero(seen)
+            seen[need] = 0
+            four = self._table_keys[tid]
+            out = []
+            for b in need.tolist():
+                x = outer.get((dx, b))
+                if x is None:
+                    x = outer[(dx, b)] = outer_of(b, points[rep[b]], pd, family, dx)
+                r = x[0]
+                if r and ingress_applies:
+                    r = conj(r, four[1 + 2 * x[1] + x[2]])
+                out.append(r)
+            self._tables[tid, need] = out
+
+    def class_pairs(self, cd: _Class) -> dict[int, tuple[frozenset[int], bool]]:
+        """Source class -> (the result ids of its point pairs with ``cd``, whether every pair has
+        one): class by class, for the few endpoint pairs judged one by one."""
+        out: dict[int, list[int]] = defaultdict(list)
+        singles: dict[int, int] = {}
+        best = self.m.res.best
+        for pd in cd.points:
+            for fam in sorted(pd.addr):
+                ci, ri, cr, rr = self.sources_for(pd, fam)
+                if cd.interface:
+                    for cs, r in zip(ci.tolist(), ri.tolist(), strict=True):
+                        singles[cs] = best(singles.get(cs, R_NONE), r)
+                else:
+                    for cs, r in zip(ci.tolist(), ri.tolist(), strict=True):
+                        out[cs].append(r)
+                for cs, r in zip(cr.tolist(), rr.tolist(), strict=True):
+                    out[cs].append(r)
+        for cs, r in singles.items():
+            out[cs].append(r)
+        classes = self.src.classes
+        return {cs: (frozenset(rs), len(rs) == _pair_count(classes[cs], cd)) for cs, rs in out.items()}
 
 
 class _Aggregate(NamedTuple):
@@ -1434,208 +1620,328 @@ class _Pairs:
         return self.aggregate(frozenset(rids), full == expected)
 
 
-def _compute(
-    engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]
-) -> list[list[tuple[int, _Aggregate]]]:
-    """Per source endpoint: the destination indices of every pair with some flow (ascending), and
-    the traffic of each."""
+# ---- from class pairs to endpoint pairs, in arrays ------------------------------------------------
+
+
+def _concat(parts: list[_Ints]) -> _Ints:
+    return np.concatenate(parts) if parts else _EMPTY
+
+
+def _runs_of(values: _Ints) -> _Ints:
+    """Start positions of the runs of equal values in a sorted array."""
+    if not len(values):
+        return _EMPTY
+    edge = np.empty(len(values), dtype=bool)
+    edge[0] = True
+    np.not_equal(values[1:], values[:-1], out=edge[1:])
+    return np.flatnonzero(edge)
+
+
+def _pack_sort(high: _Ints, low: _Ints, low_bits: int) -> tuple[_Ints, _Ints]:
+    """Sort pairs by (high, low) as one packed int64 (sorting int64 is far faster than argsort)."""
+    packed = high << low_bits | low
+    packed.sort()
+    return packed >> low_bits, packed & ((1 << low_bits) - 1)
+
+
+def _rank1(col: npt.NDArray[np.integer[Any]]) -> tuple[_Ints, int]:
+    """Each value's rank among the distinct values of ``col``, and how many there are."""
+    u = np.sort(col)
+    u = u[_runs_of(u)]
+    return np.searchsorted(u, col).astype(np.int64), len(u)
+
+
+def _rank(cols: Sequence[npt.NDArray[np.integer[Any]]]) -> tuple[_Ints, _Ints]:
+    """Distinct rows of equal-length columns: (row -> distinct id, first row of each id)."""
+    ids, n = _rank1(cols[0])
+    for col in cols[1:]:
+        r, k = _rank1(col)
+        ids, n = _rank1(ids * k + r)  # n * k stays small: few distinct signatures
+    first = np.full(n, -1, dtype=np.int64)
+    first[ids[::-1]] = np.arange(len(ids))[::-1]
+    return ids, first
+
+
+def _csr(groups: Sequence[Sequence[int]], n: int) -> tuple[_Ints, _Ints, _Ints]:
+    """Item -> the groups holding it, as (degree, start, flat list of groups) arrays."""
+    pairs = sorted((c, g) for g, key in enumerate(groups) for c in key)
+    deg = (
+        np.bincount(np.array([c for c, _ in pairs], dtype=np.int64), minlength=n)[:n]
+        if pairs
+        else np.zeros(n, np.int64)
+    )
+    flat = np.array([g for _, g in pairs], dtype=np.int64)
+    start = np.zeros(n, dtype=np.int64)
+    start[1:] = np.cumsum(deg)[:-1]
+    return deg, start, flat
+
+
+def _expand(a: _Ints, b: _Ints, ca: tuple[_Ints, ...], cb: tuple[_Ints, ...]) -> tuple[_Ints, _Ints, _Ints]:
+    """Each (a, b) item pair times the groups of a and the groups of b: (item index, group of a,
+    group of b)."""
+    deg_a, start_a, flat_a = ca
+    deg_b, start_b, flat_b = cb
+    da, db = deg_a[a], deg_b[b]
+    mult = da * db
+    if not len(mult) or (mult == 1).all():
+        return np.arange(len(a)), flat_a[start_a[a]], flat_b[start_b[b]]
+    idx = np.repeat(np.arange(len(a)), mult)
+    first = np.cumsum(mult) - mult
+    off = np.arange(len(idx)) - np.repeat(first, mult)
+    dbr = db[idx]
+    return idx, flat_a[start_a[a[idx]] + off // dbr], flat_b[start_b[b[idx]] + off % dbr]
+
+
+def _class_columns(classes: list[_Class]) -> tuple[_Ints, _Ints, _Flags]:
+    """Per class: how many points it has in IPv4, in IPv6, and whether it is an interface."""
+    return (
+        np.array([c.per_family.get(4, 0) for c in classes], dtype=np.int64),
+        np.array([c.per_family.get(6, 0) for c in classes], dtype=np.int64),
+        np.array([c.interface for c in classes], dtype=bool),
+    )
+
+
+class _Computed(NamedTuple):
+    """The matrix in arrays: endpoint pairs with some flow, sorted by (source, destination)."""
+
+    key: _Ints  # source endpoint index * n_dst + destination endpoint index, ascending
+    n_dst: int
+    agg: _Ints  # index into aggregates
+    aggregates: list[_Aggregate]
+
+
+def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> _Computed:
     m = _Matrix(engine)
     m.finish_segments(p for e in (*srcs, *dsts) for p in e.placements)
     src = _Side(m, "src", srcs)
     dst = _Side(m, "dst", dsts)
     pairs = _Pairs(m)
-    join = _Join(m, src, pairs)
+    join = _Join(m, src)
+    best = m.res.best
+    s_keys, d_keys = list(src.groups), list(dst.groups)
+    n_sc, n_gs = len(src.classes), len(s_keys)
+    gd_of: list[list[int]] = [[] for _ in dst.classes]  # destination class -> its endpoint classes
+    for g, key in enumerate(d_keys):
+        for c in key:
+            gd_of[c].append(g)
 
-    # Source endpoint classes: those of one class (most) are looked up directly, the others accumulate.
-    # Lists indexed by class, for speed: solo[c] = the endpoints whose only class is c.
-    solo: list[list[int]] = [[] for _ in src.classes]
-    # The others by number (a tuple key would be hashed anew at every lookup): multi_keys_of_class[c]
-    # = the numbers of the multi-class endpoint classes with c; multi_members / multi_size by number.
-    multi_keys_of_class: list[list[int]] = [[] for _ in src.classes]
-    multi_members: list[list[int]] = []
-    multi_size: list[int] = []
-    for key, members in src.groups.items():
-        if len(key) == 1:
-            solo[key[0]] = members
-        else:
-            for c in key:
-                multi_keys_of_class[c].append(len(multi_members))
-            multi_members.append(members)
-            multi_size.append(len(key))
-    results: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
+    # Class pairs of two interfaces, (gd, source class, result id), in chunks per destination
+    # class; and point pairs involving a range, (destination class, source class, result id).
+    ii_gd: list[int] = []
+    ii_n: list[int] = []
+    ii_cs: list[_Ints] = []
+    ii_r: list[_Ints] = []
+    rp_cd: list[int] = []
+    rp_n: list[int] = []
+    rp_cs: list[_Ints] = []
+    rp_r: list[_Ints] = []
+    sources_for = join.sources_for
+    for cd in dst.classes:
+        c = cd.idx
+        for pd in cd.points:
+            fams = sorted(pd.addr)
+            ci, ri, cr, rr = sources_for(pd, fams[0])
+            if len(fams) == 2:
+                ci2, ri2, cr2, rr2 = sources_for(pd, fams[1])
+                if len(ci2):
+                    # One interface pair, two families: a client uses whichever works.
+                    merged = dict(zip(ci.tolist(), ri.tolist(), strict=True))
+                    for cs, r in zip(ci2.tolist(), ri2.tolist(), strict=True):
+                        merged[cs] = best(merged.get(cs, R_NONE), r)
+                    ci = np.fromiter(merged.keys(), np.int64, len(merged))
+                    ri = np.fromiter(merged.values(), np.int64, len(merged))
+                if len(cr2):
+                    rp_cd.append(c)
+                    rp_n.append(len(cr2))
+                    rp_cs.append(cr2)
+                    rp_r.append(rr2)
+            if len(ci):
+                if cd.interface:
+                    for g in gd_of[c]:
+                        ii_gd.append(g)
+                        ii_n.append(len(ci))
+                        ii_cs.append(ci)
+                        ii_r.append(ri)
+                else:
+                    rp_cd.append(c)
+                    rp_n.append(len(ci))
+                    rp_cs.append(ci)
+                    rp_r.append(ri)
+            if len(cr):
+                rp_cd.append(c)
+                rp_n.append(len(cr))
+                rp_cs.append(cr)
+                rp_r.append(rr)
 
-    def results_for(cd: int) -> tuple[dict[int, int], dict[int, int]]:
-        hit = results.get(cd)
-        if hit is None:
-            hit = results[cd] = join.class_results(dst.classes[cd])
-        return hit
+    n_rids = len(m.res.tv)
+    # Point pairs with a range -> class pairs: sort by (cd, cs); a class pair has the set of its
+    # pairs' results and is complete when every pair of the two classes has one.
+    rp_key, rp_rid = _pack_sort(
+        np.repeat(np.array(rp_cd, dtype=np.int64), rp_n) * n_sc + _concat(rp_cs),
+        _concat(rp_r),
+        max(1, n_rids.bit_length()),
+    )
+    st = _runs_of(rp_key)
+    uk = rp_key[st]
+    rcd, rcs = uk // n_sc, uk % n_sc
+    counts = np.diff(np.append(st, len(rp_key)))
+    s4, s6, s_if = _class_columns(src.classes)
+    d4, d6, d_if = _class_columns(dst.classes)
+    expected = s4[rcs] * d4[rcd] + s6[rcs] * d6[rcd]  # `_pair_count`, for these class pairs
+    expected[expected == 0] = 1
+    expected[s_if[rcs] & d_if[rcd]] = 1
+    r_complete = counts == expected
 
-    # Endpoint pairs that share a placement are judged one by one at the end (a placement never
-    # pairs with itself); an endpoint never pairs with itself at all.
-    # Rows of (destination index, aggregate), one per source endpoint class: by class for the solo
-    # ones (None for the other classes), by number for the others; copied per endpoint at the end.
-    solo_rows: list[list[tuple[int, _Aggregate]] | None] = [[] if members else None for members in solo]
-    multi_rows: list[list[tuple[int, _Aggregate]]] = [[] for _ in multi_members]
-    of_rid, of_one, of_many = pairs.of_rid, pairs.of_one, pairs.of_many
+    # Results as bits (only those that occur), so that a set of results is an OR.
+    ii_r_a = _concat(ii_r)
+    occurring = np.flatnonzero(np.bincount(np.concatenate([ii_r_a, rp_rid]), minlength=n_rids)).tolist()
+    n_words = max(1, -(-len(occurring) // 63))
+    bitsof = np.zeros((n_words, n_rids), dtype=np.uint64)
+    for i, r in enumerate(occurring):
+        bitsof[i // 63, r] = np.uint64(1 << (i % 63))
 
-    # Aggregates with no traffic at all are never emitted; `Traffic.__bool__` is not free, so the
-    # verdict is cached: by result id (one interface pair), by class-pair id, and by coded results.
-    live_rid: dict[int, _Aggregate | None] = {}
-    live_cpr: dict[int, _Aggregate | None] = {}
-    live_codes: dict[tuple[int, ...], _Aggregate | None] = {}
+    def rids_of(words: list[int]) -> frozenset[int]:
+        out = []
+        for w, word in enumerate(words):
+            v = word
+            while v:
+                low = v & -v
+                out.append(occurring[w * 63 + low.bit_length() - 1])
+                v ^= low
+        return frozenset(out)
 
-    def alive(agg: _Aggregate) -> _Aggregate | None:
-        return agg if agg.some or agg.unknown else None
+    # Codes of class pairs: a result id (two interfaces: one complete pair), then one code per
+    # distinct (set of results, complete) of the class pairs with a range.
+    r_words = [
+        np.bitwise_or.reduceat(bitsof[w][rp_rid], st) if len(st) else np.zeros(0, np.uint64)
+        for w in range(n_words)
+    ]
+    if len(st):
+        r_sig, r_first = _rank([*r_words, r_complete.astype(np.uint64)])
+    else:
+        r_sig, r_first = _EMPTY, _EMPTY
+    n_codes = n_rids + len(r_first)
+    code_words = [np.concatenate([bitsof[w], r_words[w][r_first]]) for w in range(n_words)]
+    code_complete = np.concatenate([np.ones(n_rids, dtype=np.int64), r_complete[r_first].astype(np.int64)])
+    code_complete[R_NONE] = 0
 
-    def of_codes(key: tuple[int, ...]) -> _Aggregate | None:
-        # ``key``: the codes then ``-expected`` (negative, so never mistaken for a code);
-        # `of_many` does not depend on the order of the codes.
-        hit = live_codes.get(key, _MISSING)
-        if hit is _MISSING:
-            hit = live_codes[key] = alive(of_many(list(key[:-1]), -key[-1]))
-        return hit  # type: ignore[return-value]
+    # Every class pair as (gd, source class, code).
+    gd_parts = [np.repeat(np.array(ii_gd, dtype=np.int64), ii_n)]
+    cs_parts = [_concat(ii_cs)]
+    code_parts = [ii_r_a]
+    if len(rcd):
+        cst = _runs_of(rcd).tolist()  # rcd is sorted: one slice per destination class
+        rcd_l = rcd.tolist()
+        for a, b in zip(cst, [*cst[1:], len(rcd)], strict=True):
+            for g in gd_of[rcd_l[a]]:
+                gd_parts.append(np.full(b - a, g, dtype=np.int64))
+                cs_parts.append(rcs[a:b])
+                code_parts.append(n_rids + r_sig[a:b])
+    cp_gd, cp_cs, cp_code = np.concatenate(gd_parts), np.concatenate(cs_parts), np.concatenate(code_parts)
+    # Source class -> source endpoint class: nearly always one; the others are repeated.
+    deg_s, start_s, flat_s = _csr(s_keys, n_sc)
+    cp_gs = flat_s[start_s[cp_cs]] if len(cp_cs) else _EMPTY
+    for c in np.flatnonzero(deg_s > 1).tolist():
+        sel = np.flatnonzero(cp_cs == c)
+        for k in range(1, int(deg_s[c])):
+            cp_gd = np.concatenate([cp_gd, cp_gd[sel]])
+            cp_gs = np.concatenate([cp_gs, np.full(len(sel), flat_s[start_s[c] + k], dtype=np.int64)])
+            cp_code = np.concatenate([cp_code, cp_code[sel]])
 
-    for dkey, d_members in dst.groups.items():
-        # Accumulated results of multi-class source endpoint classes, coded: rid * 2 for a complete
-        # single pair, class-pair id * 2 + 1 otherwise.
-        acc: dict[int, list[int]] = defaultdict(list)
-        # id of an aggregate -> (destination, that aggregate) per destination endpoint of this class.
-        manys: dict[int, list[tuple[int, _Aggregate]]] = {}
-        # Coded results (with ``-expected``) -> what to extend rows with, for this class.
-        by_codes: dict[tuple[int, ...], list[tuple[int, _Aggregate]] | None] = {}
+    # Class pairs -> endpoint-class pairs (cells): sort by cell; a cell is complete when every
+    # class pair of its two endpoint classes is there and complete.
+    cell, code = _pack_sort(cp_gd * n_gs + cp_gs, cp_code, max(1, n_codes.bit_length()))
+    cst_a = _runs_of(cell)
+    cells = cell[cst_a]
+    cgd, cgs = cells // n_gs, cells % n_gs
+    s_size = np.array([len(k) for k in s_keys], dtype=np.int64)
+    d_size = np.array([len(k) for k in d_keys], dtype=np.int64)
+    if len(cst_a):
+        cmin = np.minimum.reduceat(code, cst_a)
+        cmax = np.maximum.reduceat(code, cst_a)
+        complete = np.add.reduceat(code_complete[code], cst_a) == d_size[cgd] * s_size[cgs]
+    else:
+        cmin = cmax = _EMPTY
+        complete = np.zeros(0, dtype=bool)
+    # A cell's aggregate: from its one code when its class pairs agree (most), else from the OR.
+    agg_ids = np.empty(len(cells), dtype=np.int64)
+    aggregates: list[_Aggregate] = []
+    single = cmin == cmax
+    sig1 = cmin[single] * 2 + complete[single]
+    lut = np.full(2 * n_codes, -1, dtype=np.int64)
+    for sg in np.flatnonzero(np.bincount(sig1, minlength=2 * n_codes)).tolist():
+        lut[sg] = len(aggregates)
+        words = [int(code_words[w][sg >> 1]) for w in range(n_words)]
+        aggregates.append(pairs.aggregate(rids_of(words), bool(sg & 1)))
+    agg_ids[single] = lut[sig1]
+    multi = np.flatnonzero(~single)
+    if len(multi):
+        mwords = [np.bitwise_or.reduceat(code_words[w][code], cst_a)[multi] for w in range(n_words)]
+        mcomplete = complete[multi]
+        msig, mfirst = _rank([*mwords, mcomplete.astype(np.uint64)])
+        base = len(aggregates)
+        for row in mfirst.tolist():
+            words = [int(mwords[w][row]) for w in range(n_words)]
+            aggregates.append(pairs.aggregate(rids_of(words), bool(mcomplete[row])))
+        agg_ids[multi] = base + msig
 
-        # (Defaults bind this destination class's tables: the helpers are called only in this pass.)
-        def many_of(
-            agg: _Aggregate, manys: dict[int, list[tuple[int, _Aggregate]]] = manys, d: list[int] = d_members
-        ) -> list[tuple[int, _Aggregate]]:
-            hit = manys.get(id(agg))
-            if hit is None:
-                hit = manys[id(agg)] = [(j, agg) for j in d]
-            return hit
+    # Cells -> endpoint pairs, as sorted keys source index * |destinations| + destination index.
+    nd = max(1, len(dsts))
+    s_eps = np.array([i for k in s_keys for i in src.groups[k]], dtype=np.int64)
+    d_eps = np.array([j for k in d_keys for j in dst.groups[k]], dtype=np.int64)
+    s_of = [(g,) for g, k in enumerate(s_keys) for _ in src.groups[k]]
+    d_of = [(g,) for g, k in enumerate(d_keys) for _ in dst.groups[k]]
+    ci2, at_s, at_d = _expand(cgs, cgd, _csr(s_of, n_gs), _csr(d_of, len(d_keys)))
+    pair_key, ag = _pack_sort(
+        s_eps[at_s] * nd + d_eps[at_d], agg_ids[ci2], max(1, len(aggregates).bit_length())
+    )
 
-        def many_of_codes(
-            key: tuple[int, ...],
-            by_codes: dict[tuple[int, ...], list[tuple[int, _Aggregate]] | None] = by_codes,
-            many_of: Callable[[_Aggregate], list[tuple[int, _Aggregate]]] = many_of,
-        ) -> list[tuple[int, _Aggregate]] | None:
-            agg = of_codes(key)
-            hit = by_codes[key] = None if agg is None else many_of(agg)
-            return hit
-
-        if len(dkey) == 1:
-            (cd,) = dkey
-            singles, multis = results_for(cd)
-            # The common case: one interface class each side, one result per class pair, extended
-            # in place (the list of aggregates is built once per result).
-            by_rid: dict[int, list[tuple[int, _Aggregate]] | None] = {}
-            for r in set(singles.values()):
-                agg = live_rid[r] if r in live_rid else live_rid.setdefault(r, alive(of_rid(r)))
-                by_rid[r] = None if agg is None else many_of(agg)
-            for cs, r in singles.items():
-                row = solo_rows[cs]
-                if row is not None:
-                    many = by_rid[r]
-                    if many is not None:
-                        row += many
-                skeys = multi_keys_of_class[cs]
-                if skeys and r:
-                    code = r * 2
-                    for skey in skeys:
-                        acc[skey].append(code)
-            for cs, cpr in multis.items():
-                row = solo_rows[cs]
-                if row is not None:
-                    agg = live_cpr[cpr] if cpr in live_cpr else live_cpr.setdefault(cpr, alive(of_one(cpr)))
-                    if agg is not None:
-                        row += many_of(agg)
-                for skey in multi_keys_of_class[cs]:
-                    acc[skey].append(cpr * 2 + 1)
-        else:
-            # Solo source classes accumulate by class (no tuple keys), the others by endpoint class.
-            acc1: dict[int, list[int]] = defaultdict(list)
-            for cd in dkey:
-                singles, multis = results_for(cd)
-                for cs, r in singles.items():
-                    if r:
-                        if solo[cs]:
-                            acc1[cs].append(r * 2)
-                        for skey in multi_keys_of_class[cs]:
-                            acc[skey].append(r * 2)
-                for cs, cpr in multis.items():
-                    if solo[cs]:
-                        acc1[cs].append(cpr * 2 + 1)
-                    for skey in multi_keys_of_class[cs]:
-                        acc[skey].append(cpr * 2 + 1)
-            expected = -len(dkey)
-            for cs, codes in acc1.items():
-                codes.append(expected)
-                key = tuple(codes)
-                many = by_codes[key] if key in by_codes else many_of_codes(key)
-                row = solo_rows[cs]
-                if many is not None and row is not None:  # (always a row: cs has solo endpoints)
-                    row += many
-        n_d = len(dkey)
-        for skey, codes in acc.items():
-            codes.append(-multi_size[skey] * n_d)
-            key = tuple(codes)
-            many = by_codes[key] if key in by_codes else many_of_codes(key)
-            if many is not None:
-                multi_rows[skey] += many
-
+    # An endpoint never pairs with itself, and endpoints that share a placement are judged pair by
+    # pair below: both are few, found by bisection in the sorted keys.
     shared = _shared_pairs(srcs, dsts)
-    exact: dict[int, list[tuple[int, _Aggregate]]] = defaultdict(list)
-    for i, shared_js in shared.items():
-        for j in sorted(shared_js):
+    index_of = {e.selector: j for j, e in enumerate(dsts)}
+    drop = sorted(
+        {i * nd + index_of[e.selector] for i, e in enumerate(srcs) if e.selector in index_of}
+        | {i * nd + j for i, js in shared.items() for j in js}
+    )
+    if drop and len(pair_key):
+        wanted = np.array(drop, dtype=np.int64)
+        at = np.searchsorted(pair_key, wanted)
+        inside = at < len(pair_key)
+        at = at[inside]
+        at = at[pair_key[at] == wanted[inside]]
+        pair_key, ag = np.delete(pair_key, at), np.delete(ag, at)
+    extra: list[tuple[int, int]] = []
+    by_cd: dict[int, dict[int, tuple[frozenset[int], bool]]] = {}
+    for i, js in shared.items():
+        for j in sorted(js):
             combos = {
                 (src.class_of[s.id], dst.class_of[d.id])
                 for s in srcs[i].placements
                 for d in dsts[j].placements
                 if s.id != d.id
             }
-            codes = []
-            for cs, cd in combos:
-                singles, multis = results_for(cd)
-                rid = singles.get(cs)
-                if rid:
-                    codes.append(rid * 2)
-                elif cs in multis:
-                    codes.append(multis[cs] * 2 + 1)
-            if codes:
-                agg = of_many(codes, len(combos))
+            rids: set[int] = set()
+            full = 0
+            for cs, cdi in combos:
+                table = by_cd.get(cdi)
+                if table is None:
+                    table = by_cd[cdi] = join.class_pairs(dst.classes[cdi])
+                hit = table.get(cs)
+                if hit is not None:
+                    rids |= hit[0]
+                    full += hit[1]
+            if rids:
+                agg = pairs.aggregate(frozenset(rids), full == len(combos))
                 if agg.some or agg.unknown:
-                    exact[i].append((j, agg))
-    # Each endpoint gets its class's row (a copy when the class has several endpoints).
-    by_endpoint: list[list[tuple[int, _Aggregate]]] = [[] for _ in srcs]
-    n_multi = 0
-    for key, members in src.groups.items():
-        if len(key) == 1:
-            base = solo_rows[key[0]]
-        else:
-            base = multi_rows[n_multi]
-            n_multi += 1
-        assert base is not None  # every solo class has a row
-        for i in members:
-            by_endpoint[i] = base if len(members) == 1 else list(base)
-    self_index = {e.selector: j for j, e in enumerate(dsts)}
-    out = []
-    for i, row in enumerate(by_endpoint):
-        # Destinations were visited in nearly ascending order; a destination appears at most once
-        # in a row, so the key never reaches the aggregates.
-        row.sort(key=_FIRST)
-        drop = set(shared.get(i, ()))
-        me = self_index.get(srcs[i].selector)
-        if me is not None:
-            drop.add(me)
-        # Drop by bisection, then insert the exact results of the endpoints that share a placement
-        # at their places (the row stays sorted). ``(j,)`` sorts just before any ``(j, agg)``.
-        for j in drop:
-            k = bisect.bisect_left(row, (j,))
-            if k < len(row) and row[k][0] == j:
-                del row[k]
-        for j, agg in exact.get(i, ()):
-            row.insert(bisect.bisect_left(row, (j,)), (j, agg))
-        out.append(row)
-    return out
+                    extra.append((i * nd + j, len(aggregates)))
+                    aggregates.append(agg)
+    if extra:
+        keys = np.array([k for k, _ in extra], dtype=np.int64)  # ascending: sorted i, then sorted j
+        at = np.searchsorted(pair_key, keys)
+        pair_key = np.insert(pair_key, at, keys)
+        ag = np.insert(ag, at, np.array([a for _, a in extra], dtype=np.int64))
+    return _Computed(pair_key, nd, ag, aggregates)
 
 
 def _shared_pairs(srcs: list[Endpoint], dsts: list[Endpoint]) -> dict[int, set[int]]:
@@ -1658,30 +1964,38 @@ class MatrixResult:
     """A computed matrix: the endpoint pairs with some flow and their traffic; rows and flows are
     produced on demand, in sorted order (source selector, destination selector, protocol, port)."""
 
-    def __init__(
-        self,
-        sources: list[Endpoint],
-        destinations: list[Endpoint],
-        rows: list[list[tuple[int, _Aggregate]]],
-    ) -> None:
+    def __init__(self, sources: list[Endpoint], destinations: list[Endpoint], computed: _Computed) -> None:
         self.sources = sources
         self.destinations = destinations
-        self._rows = rows
-        self.pair_count = sum(map(len, rows))
-        self._row_templates: dict[int, list[tuple[str, str, RowVerdict]]] = {}
-        self._flow_templates: dict[int, list[tuple[str, str]]] = {}
+        self._computed = computed
+        self.pair_count = len(computed.key)
+        self._row_templates: list[list[tuple[str, str, RowVerdict]] | None] = [None] * len(
+            computed.aggregates
+        )
+        self._flow_templates: list[list[tuple[str, str]] | None] = [None] * len(computed.aggregates)
 
-    def _pairs(self) -> Iterator[tuple[str, str, _Aggregate]]:
-        dsts = self.destinations
-        for src, row in zip(self.sources, self._rows, strict=True):
-            s = src.selector
-            for j, agg in row:
-                yield s, dsts[j].selector, agg
+    def _triples(self) -> Iterator[tuple[int, int, int]]:
+        """(source index, destination index, aggregate index) of every pair, converted to Python
+        ints a slice at a time (the whole matrix as lists of ints would be large)."""
+        c = self._computed
+        step = 1 << 16
+        for a in range(0, len(c.key), step):
+            keys = c.key[a : a + step]
+            yield from zip(
+                (keys // c.n_dst).tolist(),
+                (keys % c.n_dst).tolist(),
+                c.agg[a : a + step].tolist(),
+                strict=True,
+            )
 
     def iter_pairs(self) -> Iterator[PairTraffic]:
         """Every endpoint pair with some flow: (every, some, unknown) traffic."""
-        for s, d, agg in self._pairs():
-            yield PairTraffic(s, d, agg.every, agg.some, agg.unknown)
+        ssel = [e.selector for e in self.sources]
+        dsel = [e.selector for e in self.destinations]
+        aggs = self._computed.aggregates
+        for i, j, a in self._triples():
+            agg = aggs[a]
+            yield PairTraffic(ssel[i], dsel[j], agg.every, agg.some, agg.unknown)
 
     def iter_rows(self) -> Iterator[MatrixRow]:
         """The text/CSV rows: reachable, partial and unknown flows, each with its verdict."""
@@ -1690,34 +2004,33 @@ class MatrixResult:
     def iter_row_tuples(self) -> Iterator[tuple[str, str, str, str, RowVerdict]]:
         """`iter_rows` as plain tuples (source, destination, protocol, ports, verdict): what the
         writers need, without a named tuple per row."""
-        # One loop, not a generator over `_pairs`: millions of rows pay for every level.
         templates = self._row_templates
-        dsel = [d.selector for d in self.destinations]
-        for src, row in zip(self.sources, self._rows, strict=True):
-            s = src.selector
-            for j, agg in row:
-                t = templates.get(id(agg))
-                if t is None:
-                    t = templates[id(agg)] = row_entries(*agg)
-                d = dsel[j]
-                for pr, po, v in t:
-                    yield s, d, pr, po, v
+        aggs = self._computed.aggregates
+        ssel = [e.selector for e in self.sources]
+        dsel = [e.selector for e in self.destinations]
+        for i, j, a in self._triples():
+            t = templates[a]
+            if t is None:
+                t = templates[a] = row_entries(*aggs[a])
+            s, d = ssel[i], dsel[j]
+            for pr, po, v in t:
+                yield s, d, pr, po, v
 
     def iter_flows(self) -> Iterator[tuple[str, str, str, str]]:
         """The DESIGN.md section 6 flows, as (source, destination, protocol, ports)."""
         templates = self._flow_templates
-        dsel = [d.selector for d in self.destinations]
-        for src, row in zip(self.sources, self._rows, strict=True):
-            s = src.selector
-            for j, agg in row:
-                t = templates.get(id(agg))
-                if t is None:
-                    t = templates[id(agg)] = [
-                        (e.protocol, e.ports) for e in sorted(agg.some.matrix_entries(), key=_entry_key)
-                    ]
-                d = dsel[j]
-                for pr, po in t:
-                    yield s, d, pr, po
+        aggs = self._computed.aggregates
+        ssel = [e.selector for e in self.sources]
+        dsel = [e.selector for e in self.destinations]
+        for i, j, a in self._triples():
+            t = templates[a]
+            if t is None:
+                t = templates[a] = [
+                    (e.protocol, e.ports) for e in sorted(aggs[a].some.matrix_entries(), key=_entry_key)
+                ]
+            s, d = ssel[i], dsel[j]
+            for pr, po in t:
+                yield s, d, pr, po
 
 
 def compute(
@@ -1733,11 +2046,11 @@ def compute(
     enabled = gc.isenabled()
     gc.disable()
     try:
-        rows = _compute(engine, srcs, dsts)
+        computed = _compute(engine, srcs, dsts)
     finally:
         if enabled:
             gc.enable()
-    return MatrixResult(srcs, dsts, rows)
+    return MatrixResult(srcs, dsts, computed)
 
 
 def compute_pair_traffic(

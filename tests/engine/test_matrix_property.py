@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, note, settings
 
 from sgaudit.engine.matrix import compute_matrix, compute_pair_traffic
 from sgaudit.engine.oracle import oracle_matrix, oracle_pair_traffic
+from sgaudit.errors import SelectorError
 from tests.engine.estate_recipes import Recipe, describe_differences, engine_for, recipes
 
 # ---- the properties --------------------------------------------------------------------------
@@ -34,3 +35,23 @@ def test_flows_equal_oracle_flows(recipe: Recipe) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = engine_for(recipe, Path(tmp))
         assert compute_matrix(engine) == oracle_matrix(engine)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipe=recipes())
+def test_endpoints_that_share_placements_equal_oracle(recipe: Recipe) -> None:
+    """With an `sg:` endpoint per group beside the workloads, endpoints share placements (a placement
+    never pairs with itself, so those pairs are judged one by one)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = engine_for(recipe, Path(tmp))
+        extra = []
+        for g in sorted(engine.inventory.security_groups):
+            try:
+                extra.append(engine.resolve(f"sg:{g}"))
+            except SelectorError:
+                continue  # a group with no member interfaces matches nothing
+        note(f"{len(extra)} group endpoints")
+        everyone = [*engine.endpoints(), *extra, engine.resolve("internet")]
+        mine = compute_pair_traffic(engine, everyone, everyone)
+        ref = oracle_pair_traffic(engine, everyone, everyone)
+        assert mine == ref, "matrix and oracle differ:\n" + describe_differences(mine, ref)
