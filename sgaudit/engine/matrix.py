@@ -411,8 +411,8 @@ class _Matrix:
         self._cache: dict[tuple[object, ...], object] = {}
         self._quads: dict[tuple[int, int], tuple[int, int, int, int]] = {}
         self._entry_rids: dict[int, tuple[int, list[int], list[int], list[int], list[int]]] = {}
-        self._allowing: dict[Traffic, int] = {}  # traffic -> the result allowing it
-        self._unknown: dict[Traffic, int] = {}  # traffic -> the result leaving it unknown
+        self._allowing: dict[int, int] = {}  # id of a traffic -> the result allowing it
+        self._unknown: dict[int, int] = {}  # id of a traffic -> the result leaving it unknown
         self._peered: dict[tuple[str | None, str | None], bool] = {}
         self._rules = {
             gid: [(r.direction, _rule_traffic(r), r) for r in g.rules]
@@ -831,16 +831,17 @@ class _Matrix:
         allowing, unknown = self._allowing, self._unknown
         rid = self.res.rid
 
+        # By identity: rules share their traffic values (and profiles keep them alive meanwhile).
         def allow(t: Traffic) -> int:
-            r = allowing.get(t)
+            r = allowing.get(id(t))
             if r is None:
-                r = allowing[t] = rid(t, _NONE)
+                r = allowing[id(t)] = rid(t, _NONE)
             return r
 
         def maybe(t: Traffic) -> int:
-            r = unknown.get(t)
+            r = unknown.get(id(t))
             if r is None:
-                r = unknown[t] = rid(_NONE, t)
+                r = unknown[id(t)] = rid(_NONE, t)
             return r
 
         return (
@@ -1263,6 +1264,8 @@ class _Join:
         self._covers: dict[tuple[int, int], _Cover] = {}
         self._dest_keys: dict[tuple[object, ...], int] = {}
         self._dest_egress: list[int] = []  # dest key -> what the egress rules see of it
+        self._dest_loc: list[int] = []  # dest key -> what the other layers see of it
+        self._dest_locs: dict[tuple[object, ...], int] = {}
         self._egress_sigs: dict[tuple[object, ...], int] = {}
         # The groups some egress rule names: the only ones of a destination that egress can depend on.
         self._egress_named = {
@@ -1303,16 +1306,19 @@ class _Join:
         dx = self._dest_keys.get(key)
         if dx is None:
             dx = self._dest_keys[key] = len(self._dest_keys)
-            # Egress rules see the destination's kind, its address segment and the groups they name.
+            # Egress rules see the destination's kind, its address segment and the groups they name;
+            # the other layers its location, route/NACL segment and listeners.
             sig = (d.kind in _PRIVATE_KINDS, family, pd.seg[family][0], named)
             self._dest_egress.append(self._egress_sigs.setdefault(sig, len(self._egress_sigs)))
+            loc = (d.kind, d.vpc, d.subnet, d.region, d.public, family, pd.seg[family][1], d.accepts)
+            self._dest_loc.append(self._dest_locs.setdefault(loc, len(self._dest_locs)))
         return dx
 
     def _outer_of(self, bucket: int, ps: _Point, pd: _Point, family: int, dx: int) -> tuple[int, bool, bool]:
         """`_Matrix.outer` for a source of this bucket and a destination of this location, from its
         two parts (`_Matrix.outer_parts`), each cached by what it depends on: the two locations,
         and the egress profile with what its rules see of the destination."""
-        lkey = (self._bucket_loc[bucket], dx)
+        lkey = (self._bucket_loc[bucket], self._dest_loc[dx])
         part = self._loc_part.get(lkey)
         if part is None:
             part = self._loc_part[lkey] = self.m.outer_parts(ps, pd, family)
