@@ -184,9 +184,30 @@ def select_endpoints(
 # ---- small helpers ------------------------------------------------------------------------------
 
 
+_OCTETS = {str(n): n for n in range(256)}
+"""The texts of an IPv4 octet that `ipaddress` accepts (ASCII decimal 0-255, no leading zero)."""
+_PREFIXES4 = {str(n): n for n in range(33)}
+_HOSTMASKS4 = tuple((1 << (32 - n)) - 1 for n in range(33))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _span(cidr: str) -> tuple[int, int, int, int]:
-    """(family, first, last, prefix length) of a CIDR."""
+    """(family, first, last, prefix length) of a CIDR, host bits cleared (``ipaddress``, strict=False).
+
+    Plain IPv4 text (``a.b.c.d`` or ``a.b.c.d/n``) is decoded by table lookups, which accept exactly
+    the octets and prefix lengths `ipaddress` would; everything else (IPv6, netmasks, leading zeros,
+    errors) goes through `ipaddress`, which is slow: estates hold tens of thousands of blocks.
+    """
+    addr, slash, plen_text = cidr.partition("/")
+    octets = addr.split(".")
+    if len(octets) == 4:
+        get = _OCTETS.get
+        a, b, c, d = get(octets[0]), get(octets[1]), get(octets[2]), get(octets[3])
+        plen = _PREFIXES4.get(plen_text) if slash else 32
+        if a is not None and b is not None and c is not None and d is not None and plen is not None:
+            host = _HOSTMASKS4[plen]
+            lo = ((a << 24) | (b << 16) | (c << 8) | d) & ~host
+            return 4, lo, lo | host, plen
     n = ipaddress.ip_network(cidr, strict=False)
     return n.version, int(n.network_address), int(n.broadcast_address), n.prefixlen
 
@@ -231,16 +252,28 @@ def _icmp_points(t: int | None, c: int | None) -> IntervalSet:
 
 def _rule_traffic(rule: SecurityGroupRule) -> Traffic:
     """What one security-group rule allows (AWS: -1 and other protocols ignore ports)."""
-    num = _proto_number(rule.protocol)
+    return _port_traffic(rule.protocol, rule.from_port, rule.to_port)
+
+
+@functools.lru_cache(maxsize=4096)
+def _port_traffic(protocol: str, from_port: int | None, to_port: int | None) -> Traffic:
+    """`_rule_traffic` by content, cached: estates repeat a few port ranges over thousands of rules
+    (`Traffic` is immutable, so one value serves them all; errors are raised every time)."""
+    num = _proto_number(protocol)
     if num == -1:
         return _ALL
     if num in (6, 17):
-        lo = 0 if rule.from_port is None else rule.from_port
-        hi = 65535 if rule.to_port is None else rule.to_port
+        lo = 0 if from_port is None else from_port
+        hi = 65535 if to_port is None else to_port
         return _one("tcp" if num == 6 else "udp", IntervalSet.span(lo, hi))
     if num in (1, 58):
-        return _one("icmp" if num == 1 else "icmpv6", _icmp_points(rule.from_port, rule.to_port))
+        return _one("icmp" if num == 1 else "icmpv6", _icmp_points(from_port, to_port))
     return _one("other", IntervalSet.point(num) & OTHER_PROTOCOLS)
+
+
+_RULE_FIELDS = operator.attrgetter("direction", "protocol", "from_port", "to_port", "peer")
+_PEER_FIELDS = operator.attrgetter("kind", "value")
+_CIDR_KINDS = frozenset((PeerKind.CIDR4, PeerKind.CIDR6))
 
 
 def _nacl_traffic(entry: NetworkAclEntry) -> Traffic:
@@ -340,6 +373,48 @@ class _Profile:
         parts = [t for f, lo, hi, t in self.cidrs if f == family and lo <= address <= hi]
         return Traffic.union(parts) if parts else _NONE
 
+    def __hash__(self) -> int:
+        # Equal profiles hash alike without their traffic, whose hash is a Python call per entry:
+        # the CIDRs and group ids tell thousands of profiles apart well enough, much faster.
+        return hash(
+            (
+                self.direction,
+                self.missing,
+                tuple(map(_SPAN_OF_ENTRY, self.cidrs)),
+                tuple(map(_FIRST, self.refs)),
+                tuple(map(_FIRST, self.foreign)),
+            )
+        )
+
+
+_SPAN_OF_ENTRY = operator.itemgetter(0, 1, 2)
+
+
+_CidrEntry = tuple[int, int, int, Traffic]
+_CidrKey = int
+"""A CIDR entry's (family, first, last, rank of its traffic) as one int: `_cidr_entry_key` order."""
+
+
+class _GroupExtras(NamedTuple):
+    """One direction of one group's rules that are not CIDR entries, by content."""
+
+    pl_unknown: list[Traffic]  # rules naming a prefix list whose entries are unknown
+    refs: dict[str, list[Traffic]]  # known referenced groups
+    foreign: dict[str, list[Traffic]]  # referenced groups of accounts the snapshot lacks
+
+
+def _union(parts: list[Traffic]) -> Traffic:
+    """`Traffic.union`, without rebuilding an equal value for none or one part."""
+    if not parts:
+        return _NONE
+    return parts[0] if len(parts) == 1 else Traffic.union(parts)
+
+
+def _by_group(parts: dict[str, list[Traffic]]) -> tuple[tuple[str, Traffic], ...]:
+    if not parts:
+        return ()
+    return tuple((g, _union(ts)) for g, ts in sorted(parts.items(), key=_FIRST))
+
 
 @dataclass(slots=True, eq=False)
 class _Class:
@@ -377,6 +452,15 @@ class _Segments:
     def __init__(self, bounds: set[int]) -> None:
         self.bounds = sorted(bounds | {0})
 
+    @classmethod
+    def merged(cls, base: list[int], extra: Iterable[int]) -> _Segments:
+        """The segments of ``base`` (sorted, distinct, holding 0) and ``extra`` (not in ``base``):
+        one merge of two sorted runs, where sorting tens of thousands of bounds anew is slow."""
+        out = cls.__new__(cls)
+        out.bounds = base + sorted(extra)
+        out.bounds.sort()
+        return out
+
     def index(self, address: int) -> int:
         return bisect.bisect_right(self.bounds, address) - 1
 
@@ -408,19 +492,29 @@ class _Matrix:
         self.profiles: dict[_Profile, int] = {}
         self.profile_list: list[_Profile] = []
         self._profile_of: dict[tuple[tuple[str, ...], Direction], int] = {}
+        self._profile_ids: dict[tuple[object, ...], int] = {}  # `profiles` by content, see `profile`
         self._cache: dict[tuple[object, ...], object] = {}
         self._quads: dict[tuple[int, int], tuple[int, int, int, int]] = {}
         self._entry_rids: dict[int, tuple[int, list[int], list[int], list[int], list[int]]] = {}
         self._allowing: dict[int, int] = {}  # id of a traffic -> the result allowing it
         self._unknown: dict[int, int] = {}  # id of a traffic -> the result leaving it unknown
         self._peered: dict[tuple[str | None, str | None], bool] = {}
-        self._rules = {
-            gid: [(r.direction, _rule_traffic(r), r) for r in g.rules]
-            for gid, g in inv.security_groups.items()
-        }
+        # Each group's rules with their traffic, and by direction their content (`profile` unions
+        # those of a group set): the CIDR entries of direction d of the i-th group are
+        # `_cidr_parts[2 * i + (d is EGRESS)]`, the other rules `_extra_parts` at the same index.
+        self._rules: dict[str, list[tuple[Direction, Traffic, SecurityGroupRule]]] = {}
+        self._group_index: dict[str, int] = {}
+        self._cidr_parts: list[dict[_CidrKey, _CidrEntry]] = []
+        self._cidr_orders: list[tuple[_CidrKey, ...]] = []
+        self._extra_parts: dict[int, _GroupExtras] = {}
         self._bounds: dict[str, dict[int, set[int]]] = {r: {4: set(), 6: set()} for r in _ROLES}
-        self._collect_bounds()
+        self._peer_bounds: dict[tuple[str, int], list[int]] = {}  # ("in"/"out", family): sorted, with 0
+        self._collect_bounds(*self._compile_groups())
         self.segs: dict[str, dict[int, _Segments]] = {}
+        self._placements = _Placements()  # what `_Side` needs of each placement
+        # The last side's endpoints, their ids, and what `_Side._rows` made of them.
+        self._side_rows: tuple[list[Endpoint], list[int], list[int], list[str], list[int]] | None = None
+        self._seg_bounds: tuple[list[int], ...] = ()  # in, out, net of IPv4, then of IPv6
 
     # -- segments -----------------------------------------------------------------------------
 
@@ -434,20 +528,109 @@ class _Matrix:
             if hi < _TOP[fam]:
                 self._bounds[r][fam].add(hi + 1)
 
-    def _collect_bounds(self) -> None:
+    def _compile_groups(self) -> tuple[set[tuple[int, int, int]], set[tuple[int, int, int]]]:
+        """Fill `_rules`, `_cidr_parts` and `_extra_parts`; return the (family, first, last) of
+        every ingress and every egress CIDR peer (prefix lists expanded).
+
+        Estates have tens of thousands of rules, so this runs column-wise: each field of every rule
+        is read in one C loop (`map`), and each distinct CIDR text is decoded once."""
+        sgs = self.inv.security_groups
+        rule_lists = [g.rules for g in sgs.values()]
+        flat = [r for rules in rule_lists for r in rules]
+        if not flat:
+            self._rules = {gid: [] for gid in sgs}
+            self._group_index = {gid: i for i, gid in enumerate(sgs)}
+            self._cidr_parts = [{} for _ in range(2 * len(sgs))]
+            self._cidr_orders = [()] * (2 * len(sgs))
+            return set(), set()
+        # One C loop per object kind (reading tens of thousands of scattered objects is the cost).
+        directions, protocols, from_ports, to_ports, peers = zip(*map(_RULE_FIELDS, flat), strict=True)
+        kinds, values = zip(*map(_PEER_FIELDS, peers), strict=True)
+        traffics = list(map(_port_traffic, protocols, from_ports, to_ports))
+        compiled = list(zip(directions, traffics, flat, strict=True))
+        start = 0
+        for i, (gid, rules) in enumerate(zip(sgs, rule_lists, strict=True)):
+            self._group_index[gid] = i
+            self._rules[gid] = compiled[start : start + len(rules)]
+            start += len(rules)
+        parts = list(
+            map(
+                operator.add,
+                [2 * i for i, rules in enumerate(rule_lists) for _ in rules],
+                map(Direction.EGRESS.__eq__, directions),
+            )
+        )
+        is_cidr = list(map(_CIDR_KINDS.__contains__, kinds))
+        # (part, CIDR text, traffic) of every CIDR entry: CIDR peers, then prefix-list entries.
+        e_parts = [p for p, c in zip(parts, is_cidr, strict=True) if c]
+        e_texts = [v for v, c in zip(values, is_cidr, strict=True) if c]
+        e_traffics = [t for t, c in zip(traffics, is_cidr, strict=True) if c]
+        lists: dict[str, tuple[str, ...] | None] = {}
+        for i in [i for i, c in enumerate(is_cidr) if not c]:
+            part, traffic, value = parts[i], traffics[i], values[i]
+            if kinds[i] is PeerKind.PREFIX_LIST:
+                if value not in lists:
+                    lists[value] = self._pl_cidrs(value)  # a property that builds a tuple
+                cidrs = lists[value]
+                if cidrs is None:
+                    self._extras(part).pl_unknown.append(traffic)
+                else:
+                    e_parts += [part] * len(cidrs)
+                    e_texts += cidrs
+                    e_traffics += [traffic] * len(cidrs)
+            elif value in sgs:
+                self._extras(part).refs.setdefault(value, []).append(traffic)
+            elif not (peers[i].user_id is None or peers[i].user_id in self.accounts):
+                self._extras(part).foreign.setdefault(value, []).append(traffic)
+            # else: a stale reference, which matches nothing
+        # The traffic's place in `_cidr_entry_key` order, per traffic object (rules share a few).
+        by_id = dict(zip(map(id, e_traffics), e_traffics, strict=True))
+        ordered = sorted(set(by_id.values()), key=lambda t: _cidr_entry_key((0, 0, 0, t))[3:])
+        rank_of = {t: r for r, t in enumerate(ordered)}
+        ranks = {i: rank_of[t] for i, t in by_id.items()}
+        shift = len(ordered).bit_length()
+        # Each distinct text decoded once; an entry's key is one int in `_cidr_entry_key` order.
+        span_of: dict[str, tuple[int, int, int]] = {}
+        key_of: dict[str, int] = {}
+        decode = _span.__wrapped__  # a text is decoded once here: no use keeping it in the cache
+        for c in dict.fromkeys(e_texts):
+            fam, lo, hi, _ = decode(c)
+            span_of[c] = (fam, lo, hi)
+            key_of[c] = ((((fam << 128) | lo) << 128) | hi) << shift
+        spans = list(map(span_of.__getitem__, e_texts))
+        rank_bits = map(ranks.__getitem__, map(id, e_traffics))
+        keys = map(operator.or_, map(key_of.__getitem__, e_texts), rank_bits)
+        entries = map(tuple.__add__, spans, zip(e_traffics, strict=True))
+        cidr_parts: list[dict[_CidrKey, _CidrEntry]] = [{} for _ in range(2 * len(rule_lists))]
+        for part, key, entry in zip(e_parts, keys, entries, strict=True):
+            cidr_parts[part][key] = entry
+        self._cidr_parts = cidr_parts
+        self._cidr_orders = list(map(tuple, map(sorted, cidr_parts)))  # each part's keys, in order
+        ingress = {s for s, p in zip(spans, e_parts, strict=True) if not p & 1}
+        egress = {s for s, p in zip(spans, e_parts, strict=True) if p & 1}
+        return ingress, egress
+
+    def _extras(self, part: int) -> _GroupExtras:
+        extras = self._extra_parts.get(part)
+        if extras is None:
+            extras = self._extra_parts[part] = _GroupExtras([], {}, {})
+        return extras
+
+    def _collect_bounds(self, ingress: set[tuple[int, int, int]], egress: set[tuple[int, int, int]]) -> None:
         """Where a layer's decision can change: ingress peers matter for source addresses, egress
         peers for destination addresses, routes and NACL entries for both."""
-        for g in self.inv.security_groups.values():
-            for r in g.rules:
-                roles = ("out", "dst") if r.direction is Direction.EGRESS else ("in", "src")
-                cidrs: Iterable[str] = ()
-                if r.peer.kind in (PeerKind.CIDR4, PeerKind.CIDR6):
-                    cidrs = (r.peer.value,)
-                elif r.peer.kind is PeerKind.PREFIX_LIST:
-                    cidrs = self._pl_cidrs(r.peer.value) or ()
-                for c in cidrs:
-                    fam, lo, hi, _ = _span(c)
-                    self._add(roles, fam, lo, hi)
+        for spans, peers, side in ((ingress, "in", "src"), (egress, "out", "dst")):
+            for fam in (4, 6):
+                top = _TOP[fam]
+                of_fam = [s for s in spans if s[0] == fam]
+                cuts = [s[1] for s in of_fam]
+                cuts += [s[2] + 1 for s in of_fam if s[2] < top]
+                self._bounds[peers][fam].update(cuts)
+                self._bounds[side][fam].update(cuts)
+                cuts.append(0)
+                # Tens of thousands of them: NumPy sorts (fast) what fits in 64 bits.
+                bounds = np.unique(np.array(cuts, dtype=np.int64)).tolist() if fam == 4 else sorted(set(cuts))
+                self._peer_bounds[(peers, fam)] = bounds
         net: list[str] = []
         for acl in self.inv.network_acls.values():
             net += [c for e in acl.entries for c in (e.cidr_block, e.ipv6_cidr_block) if c]
@@ -463,14 +646,30 @@ class _Matrix:
             self._add(("net", "src", "dst"), fam, lo, hi)
 
     def finish_segments(self, placements: Iterable[Placement]) -> None:
-        """Ranges are cut at their own ends too (an interface is a point, never a cut)."""
-        for p in placements:
-            if p.kind == "interface":
-                continue
+        """Ranges are cut at their own ends too (an interface is a point, never a cut). What `_Side`
+        needs of each placement is derived here too, once for both sides (`_Placements`)."""
+        table = self._placements
+        table.read(list(placements))
+        for i in table.ranges:
+            p = table.placements[i]
             for fam in (4, 6):
                 for lo, hi in p.addresses(fam).points.intervals:
                     self._add(("src", "dst"), fam, lo, hi)
-        self.segs = {r: {f: _Segments(b) for f, b in fams.items()} for r, fams in self._bounds.items()}
+        b = self._bounds
+        segs: dict[str, dict[int, _Segments]] = {}
+        for r in _ROLES:
+            if r == "net":
+                segs[r] = {f: _Segments(b[r][f]) for f in (4, 6)}
+            else:
+                # A side's bounds are its peers' (tens of thousands, sorted already) and a few more.
+                peers = "in" if r in ("in", "src") else "out"
+                segs[r] = {
+                    f: _Segments.merged(self._peer_bounds[(peers, f)], b[r][f] - b[peers][f] - {0})
+                    for f in (4, 6)
+                }
+        self.segs = segs
+        self._seg_bounds = tuple(segs[r][f].bounds for f in (4, 6) for r in ("in", "out", "net"))
+        table.locate(self, 0)  # every row: the segments may have changed
 
     def seg_ids(self, role: str, family: int, address: int) -> tuple[int, int]:
         """(peer segment, route/NACL segment) of an address in a role."""
@@ -480,50 +679,51 @@ class _Matrix:
     # -- profiles -----------------------------------------------------------------------------
 
     def profile(self, groups: tuple[str, ...], direction: Direction) -> int:
+        """The id of the profile of one direction of a group set (the union of its groups' parts)."""
         key = (groups, direction)
         pid = self._profile_of.get(key)
         if pid is not None:
             return pid
-        cidrs: set[tuple[int, int, int, Traffic]] = set()
-        pl_unknown: list[Traffic] = []
-        refs: dict[str, list[Traffic]] = defaultdict(list)
-        foreign: dict[str, list[Traffic]] = defaultdict(list)
         missing = False
+        parts: list[int] = []
+        egress = direction is Direction.EGRESS
         for gid in groups:
-            rules = self._rules.get(gid)
-            if rules is None:
+            i = self._group_index.get(gid)
+            if i is None:
                 missing = True
-                continue
-            for d, traffic, rule in rules:
-                if d is not direction:
-                    continue
-                peer = rule.peer
-                if peer.kind in (PeerKind.CIDR4, PeerKind.CIDR6):
-                    fam, lo, hi, _ = _span(peer.value)
-                    cidrs.add((fam, lo, hi, traffic))
-                elif peer.kind is PeerKind.PREFIX_LIST:
-                    entries = self._pl_cidrs(peer.value)
-                    if entries is None:
-                        pl_unknown.append(traffic)
-                    for c in entries or ():
-                        fam, lo, hi, _ = _span(c)
-                        cidrs.add((fam, lo, hi, traffic))
-                elif peer.value in self.inv.security_groups:
-                    refs[peer.value].append(traffic)
-                elif not (peer.user_id is None or peer.user_id in self.accounts):
-                    foreign[peer.value].append(traffic)
-                # else: a stale reference, which matches nothing
-        prof = _Profile(
-            direction=direction,
-            cidrs=tuple(sorted(cidrs, key=_cidr_entry_key)),
-            pl_unknown=Traffic.union(pl_unknown),
-            refs=tuple(sorted((g, Traffic.union(t)) for g, t in refs.items())),
-            foreign=tuple(sorted((g, Traffic.union(t)) for g, t in foreign.items())),
-            missing=missing,
-        )
-        pid = self.profiles.get(prof)
+            else:
+                parts.append(2 * i + egress)
+        cidrs: dict[_CidrKey, _CidrEntry]
+        if len(parts) == 1:
+            cidrs = self._cidr_parts[parts[0]]
+            order = self._cidr_orders[parts[0]]
+        else:
+            cidrs = {}
+            for part in parts:
+                cidrs.update(self._cidr_parts[part])
+            order = tuple(sorted(cidrs))
+        pl = _NONE
+        known: tuple[tuple[str, Traffic], ...] = ()
+        other: tuple[tuple[str, Traffic], ...] = ()
+        extras = list(filter(None, map(self._extra_parts.get, parts)))
+        if extras:
+            pl_unknown: list[Traffic] = []
+            refs: dict[str, list[Traffic]] = {}
+            foreign: dict[str, list[Traffic]] = {}
+            for e in extras:
+                pl_unknown += e.pl_unknown
+                for g, ts in e.refs.items():
+                    refs.setdefault(g, []).extend(ts)
+                for g, ts in e.foreign.items():
+                    foreign.setdefault(g, []).extend(ts)
+            pl, known, other = _union(pl_unknown), _by_group(refs), _by_group(foreign)
+        # Equal content, equal profile: keyed by plain tuples, which hash and compare fast, before
+        # a `_Profile` is built (many group sets share one).
+        content = (direction, missing, order, pl, known, other)
+        pid = self._profile_ids.get(content)
         if pid is None:
-            pid = self.profiles[prof] = len(self.profile_list)
+            prof = _Profile(direction, tuple([cidrs[k] for k in order]), pl, known, other, missing)
+            pid = self._profile_ids[content] = self.profiles[prof] = len(self.profile_list)
             self.profile_list.append(prof)
         self._profile_of[key] = pid
         return pid
@@ -1042,6 +1242,167 @@ class _Matrix:
 # ---- classes of placements --------------------------------------------------------------------------
 
 
+_Base = tuple[str, str | None, str | None, str | None, tuple[str, ...], bool, bool]
+"""kind, VPC, subnet, region, group set, public address, filtered by groups: what a placement's
+classes depend on whatever the role (besides client kind or listeners, and addresses)."""
+
+
+class _GroupSets(dict[tuple[str, ...], tuple[str, ...]]):
+    """Group ids -> the group set (sorted, distinct), computed once per distinct tuple."""
+
+    def __missing__(self, gids: tuple[str, ...]) -> tuple[str, ...]:
+        groups = self[gids] = tuple(sorted(set(gids)))
+        return groups
+
+
+class _Numbering(dict[object, int]):
+    """Values -> small ints, in order of first sight."""
+
+    def __missing__(self, key: object) -> int:
+        n = self[key] = len(self)
+        return n
+
+
+_PLACEMENT_FIELDS = operator.attrgetter(
+    "id",
+    "kind",
+    "vpc_id",
+    "subnet_id",
+    "region",
+    "group_ids",
+    "public_ips",
+    "public",
+    "sg_filtered",
+    "client_kind",
+    "listeners",
+    "addresses4.points.intervals",
+    "addresses6.points.intervals",
+)
+
+
+class _Placements:
+    """What `_Side` needs of placements, a column per field and a row per placement, for both
+    sides: tens of thousands of placements, so their fields are read once, in C loops (`map`,
+    `zip`), and their class keys are numbers that NumPy sorts. ``rows`` maps id() to the row (the
+    table holds the placements, so no other live object has their ids)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, int] = {}
+        self.placements: list[Placement] = []
+        self.ids: list[str] = []
+        self.bases: list[_Base] = []
+        self.client_kinds: list[str] = []
+        self.listeners: list[object] = []  # `Listeners` or None
+        self.a4: list[int | None] = []  # an interface's first address of each family (None: none)
+        self.a6: list[int | None] = []
+        self.ranges: list[int] = []  # the rows of the placements that are not interfaces
+        # Per row: ingress peer, egress peer and route/NACL segment of a4, then of a6 (-1: none).
+        self.segs: list[list[int]] = [[], [], [], [], [], []]
+        self.located = 0  # rows below have their segments
+        self._group_sets = _GroupSets()
+        self._bases = _Numbering()
+        self._kinds = _Numbering()  # client kinds and listeners
+        self._addresses = _Numbering()  # a range's addresses
+        self._columns: dict[str, list[npt.NDArray[np.int64]]] = {}
+
+    def read(self, placements: list[Placement]) -> None:
+        """Add rows for the placements not in the table (their segments come with `locate`)."""
+        rows = self.rows
+        new = list(dict(zip(map(id, placements), placements, strict=True)).values())
+        if rows:
+            new = [p for p in new if id(p) not in rows]
+        if new:
+            start = len(self.ids)
+            columns = list(zip(*map(_PLACEMENT_FIELDS, new), strict=True))
+            ids, kinds, vpcs, subnets, regions, gids, public_ips, public, sg_filtered = columns[:9]
+            groups = map(self._group_sets.__getitem__, gids)
+            publics = map(operator.or_, map(bool, public_ips), public)
+            rows.update(zip(map(id, new), range(start, start + len(new)), strict=True))
+            self.placements += new
+            self.ids += ids
+            self.bases += zip(kinds, vpcs, subnets, regions, groups, publics, sg_filtered, strict=True)
+            self.client_kinds += columns[9]
+            self.listeners += columns[10]
+            self.a4 += [iv[0][0] if iv else None for iv in columns[11]]
+            self.a6 += [iv[0][0] if iv else None for iv in columns[12]]
+            for i, kind in enumerate(kinds, start):
+                if kind != "interface":
+                    self.ranges.append(i)
+                    self.a4[i] = self.a6[i] = None
+            self._columns.clear()
+
+    def locate(self, m: _Matrix, start: int | None = None) -> None:
+        """The segments of the rows from ``start`` on (default: those added since the last call),
+        in `_Matrix.segs`, which must be final."""
+        if start is None:
+            start = self.located
+        for column in self.segs:
+            del column[start:]
+        for fam, firsts in ((4, self.a4[start:]), (6, self.a6[start:])):
+            out = self.segs[3 * (fam == 6) : 3 * (fam == 6) + 3]
+            bounds = m._seg_bounds[3 * (fam == 6) : 3 * (fam == 6) + 3]  # in, out, net
+            if fam == 4:  # a vectorised bisect (IPv6 addresses do not fit NumPy's integers)
+                present = np.array([a is not None for a in firsts], dtype=bool)
+                values = np.array([0 if a is None else a for a in firsts], dtype=np.int64)
+                for column, b in zip(out, bounds, strict=True):
+                    seg = np.searchsorted(np.array(b, dtype=np.int64), values, side="right") - 1
+                    column.extend(np.where(present, seg, -1).tolist())
+            else:
+                for column, b in zip(out, bounds, strict=True):
+                    column.extend([-1 if a is None else bisect.bisect_right(b, a) - 1 for a in firsts])
+        self.located = len(self.ids)
+        self._columns.clear()
+
+    def key_columns(self, role: str) -> list[npt.NDArray[np.int64]]:
+        """Every row's class key in a role, as numbers: placements with equal keys fall in one class.
+
+        The key: the `_Base` (its number), the client kind of a source (only its ephemeral range
+        matters) or the listeners of a destination, and the peer and route/NACL segments of an
+        interface's addresses or the addresses of a range (the base tells the two apart)."""
+        hit = self._columns.get(role)
+        if hit is None:
+            src = role == "src"
+            kinds = map(self._kinds.__getitem__, self.client_kinds if src else self.listeners)
+            first = np.array(self.segs[0 if src else 1], dtype=np.int64)
+            for i in self.ranges:
+                first[i] = self._addresses[(self.placements[i].addresses4, self.placements[i].addresses6)]
+            bases = self._columns.get("bases")
+            if bases is None:
+                bases = self._columns["bases"] = [
+                    np.array(list(map(self._bases.__getitem__, self.bases)), dtype=np.int64)
+                ]
+            hit = self._columns[role] = [
+                bases[0],
+                np.array(list(kinds), dtype=np.int64),
+                first,
+                np.array(self.segs[2], dtype=np.int64),
+                np.array(self.segs[3 if src else 4], dtype=np.int64),
+                np.array(self.segs[5], dtype=np.int64),
+            ]
+        return hit
+
+
+def _first_seen(columns: list[npt.NDArray[np.int64]]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Number the distinct rows of ``columns`` in order of first sight: (the number of each row,
+    the first row of each number)."""
+    n = len(columns[0])
+    order = np.lexsort(columns[::-1])  # stable: equal rows keep their order
+    ordered = np.stack(columns, axis=1)[order]
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = np.any(ordered[1:] != ordered[:-1], axis=1)
+    firsts = order[starts]  # the first row of each distinct key, in key order
+    by_sight = np.argsort(firsts, kind="stable")
+    number = np.empty(len(firsts), dtype=np.int64)
+    number[by_sight] = np.arange(len(firsts))
+    of_row = np.empty(n, dtype=np.int64)
+    of_row[order] = number[np.cumsum(starts) - 1]
+    return of_row, firsts[by_sight]
+
+
+_ENDPOINT_PLACEMENTS = operator.attrgetter("placements")
+_CLASS_POINTS = operator.attrgetter("points")
+
+
 class _Side:
     """The placements of one side (sources or destinations) grouped into classes, and the endpoints
     of that side grouped into endpoint classes (endpoints whose placements fall in the same classes)."""
@@ -1052,85 +1413,161 @@ class _Side:
         self.endpoints = endpoints
         self.classes: list[_Class] = []
         self.points: list[_Point] = []
-        self._by_key: dict[tuple[object, ...], _Class] = {}
+        # A class by its key, which is (in effect) the table row of its first placement.
+        self._by_key: dict[int, _Class] = {}
         self.class_of: dict[str, int] = {}
         self.groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
-        for i, e in enumerate(endpoints):
-            key = tuple(sorted({self._add(p) for p in e.placements}))
-            if key:
-                self.groups[key].append(i)
+        self._direction = Direction.EGRESS if role == "src" else Direction.INGRESS
+        # Tens of thousands of placements: per placement everything runs in C loops over columns
+        # (`map`, `zip`, dicts, NumPy); Python code runs per class and per endpoint.
+        table = m._placements
+        counts, ids, unique = self._rows(endpoints)
+        if unique:
+            at = np.array(unique, dtype=np.int64)
+            number, firsts = _first_seen([column[at] for column in table.key_columns(role)])
+            first_rows = at[firsts].tolist()
+            self._new_classes(first_rows)
+            self._by_key = dict(zip(first_rows, self.classes, strict=True))
+            self.class_of = dict(zip(map(table.ids.__getitem__, unique), number.tolist(), strict=True))
+        of_placement = list(map(self.class_of.__getitem__, ids))
+        groups = self.groups
+        start = 0
+        for i, n in enumerate(counts):
+            if n == 1:
+                groups[(of_placement[start],)].append(i)
+            elif n:
+                groups[tuple(sorted(set(of_placement[start : start + n])))].append(i)
+            start += n
 
-    def _key(self, p: Placement) -> tuple[object, ...]:
-        base = (
-            p.kind,
-            p.vpc_id,
-            p.subnet_id,
-            p.region,
-            tuple(sorted(set(p.group_ids))),
-            bool(p.public_ips) or p.public,
-            p.client_kind if self.role == "src" else None,  # only the client's ephemeral range matters
-            p.sg_filtered,
-            p.listeners if self.role == "dst" else None,
-        )
-        if p.kind == "interface":
-            segs = [
-                None
-                if p.addresses(f).is_empty
-                else self.m.seg_ids(self.role, f, p.addresses(f).points.intervals[0][0])
-                for f in (4, 6)
-            ]
-            return (*base, *segs)
-        return (*base, p.addresses4, p.addresses6)
-
-    def _add(self, p: Placement) -> int:
-        known = self.class_of.get(p.id)
-        if known is not None:
-            return known
-        key = self._key(p)
-        c = self._by_key.get(key)
-        if c is None:
-            c = _Class(
-                idx=len(self.classes),
-                kind=p.kind,
-                vpc=p.vpc_id,
-                subnet=p.subnet_id,
-                region=p.region,
-                groups=tuple(sorted(set(p.group_ids))),
-                public=bool(p.public_ips) or p.public,
-                client_kind=p.client_kind,
-                sg_filtered=p.sg_filtered,
-                interface=p.kind == "interface",
-            )
-            if self.role == "dst" and p.listeners is not None:
-                c.accepts = self.m.res.rid(p.listeners.traffic, _NONE)
-            if c.sg_filtered and c.kind in _PRIVATE_KINDS:
-                c.pid = self.m.profile(
-                    c.groups, Direction.EGRESS if self.role == "src" else Direction.INGRESS
-                )
-            self._by_key[key] = c
-            self.classes.append(c)
-            self._make_points(c, p)
-        self.class_of[p.id] = c.idx
-        return c.idx
-
-    def _make_points(self, c: _Class, p: Placement) -> None:
+    def _rows(self, endpoints: list[Endpoint]) -> tuple[list[int], list[str], list[int]]:
+        """How many placements each endpoint has, their ids in order, and the table rows of the
+        first placement of each id (a placement id seen before keeps its first class, whatever
+        its key). The other side reuses them when it has the same endpoints (as it has, mostly)."""
         m = self.m
-        if c.interface:
-            addr = {f: p.addresses(f).points.intervals[0][0] for f in (4, 6) if not p.addresses(f).is_empty}
-            self._point(c, addr)
-            return
-        cuts = m.segs[self.role]
-        for fam in (4, 6):
-            for lo, hi in p.addresses(fam).points.intervals:
-                for start in cuts[fam].split(lo, hi):
-                    self._point(c, {fam: start})
+        endpoint_ids = list(map(id, endpoints))
+        known = m._side_rows
+        if known is not None and known[1] == endpoint_ids:
+            return known[2:]
+        lists = list(map(_ENDPOINT_PLACEMENTS, endpoints))
+        counts = list(map(len, lists))
+        placements = [p for ps in lists for p in ps]
+        table = m._placements
+        rows: list[int] = list(map(table.rows.get, map(id, placements)))  # type: ignore[arg-type]
+        if None in rows:  # placements `finish_segments` did not see
+            table.read(placements)
+            table.locate(m)
+            rows = list(map(table.rows.__getitem__, map(id, placements)))
+        ids = list(map(table.ids.__getitem__, rows))
+        first_at = dict(zip(reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
+        unique = rows if len(first_at) == len(ids) else list(map(rows.__getitem__, sorted(first_at.values())))
+        m._side_rows = (endpoints, endpoint_ids, counts, ids, unique)
+        return counts, ids, unique
 
-    def _point(self, c: _Class, addr: dict[int, int]) -> None:
-        pt = _Point(len(self.points), c, addr, {f: self.m.seg_ids(self.role, f, a) for f, a in addr.items()})
+    def _new_classes(self, rows: list[int]) -> None:
+        """The classes whose first placements are these table rows, in order, with their points."""
+        table = self.m._placements
+        bases = map(table.bases.__getitem__, rows)
+        kinds, vpcs, subnets, regions, groups, public, sg_filtered = zip(*bases, strict=True)
+        interface = list(map("interface".__eq__, kinds))
+        classes = self.classes = list(
+            map(
+                _Class,
+                range(len(rows)),
+                kinds,
+                vpcs,
+                subnets,
+                regions,
+                groups,
+                public,
+                map(table.client_kinds.__getitem__, rows),
+                sg_filtered,
+                interface,
+            )
+        )
+        m = self.m
+        if self.role == "dst":
+            for c, row in zip(classes, rows, strict=True):
+                if table.listeners[row] is not None:
+                    listeners = table.placements[row].listeners
+                    assert listeners is not None
+                    c.accepts = m.res.rid(listeners.traffic, _NONE)
+        # Profiles in order of first use (their ids are in that order), once per group set.
+        filtered = [c for c in classes if c.sg_filtered and c.kind in _PRIVATE_KINDS]
+        direction = self._direction
+        pids = {g: m.profile(g, direction) for g in dict.fromkeys([c.groups for c in filtered])}
+        for c in filtered:
+            c.pid = pids[c.groups]
+        # Points in class order: each run of interface classes with an IPv4 address only (most)
+        # in C loops, the others one by one.
+        a4, a6 = table.a4, table.a6
+        simple = [
+            iface and a6[row] is None and a4[row] is not None
+            for iface, row in zip(interface, rows, strict=True)
+        ]
+        start = 0
+        while start < len(classes):
+            end = start
+            while end < len(classes) and simple[end]:
+                end += 1
+            if end > start:
+                self._ipv4_points(classes[start:end], rows[start:end])
+                start = end
+            elif interface[start]:
+                self._interface_point(classes[start], rows[start])
+                start += 1
+            else:
+                self._make_points(classes[start], table.placements[rows[start]])
+                start += 1
+
+    def _ipv4_points(self, classes: list[_Class], rows: list[int]) -> None:
+        """The points of interface classes with an IPv4 address and no IPv6 one, in C loops:
+        ``dict(((4, x),))`` is ``{4: x}``, and the ``list(map(...))`` run for their effect."""
+        table = self.m._placements
+        n = len(classes)
+        fours, ones = [4] * n, [1] * n
+        a4 = map(table.a4.__getitem__, rows)
+        peer, net = table.segs[0 if self.role == "src" else 1], table.segs[2]
+        seg = zip(map(peer.__getitem__, rows), map(net.__getitem__, rows), strict=True)
+        addrs = map(dict, zip(zip(fours, a4, strict=True), strict=True))
+        segs = map(dict, zip(zip(fours, seg, strict=True), strict=True))
+        start = len(self.points)
+        points = list(map(_Point, range(start, start + n), classes, addrs, segs))  # type: ignore[arg-type]
+        self.points += points
+        list(map(list.append, map(_CLASS_POINTS, classes), points))
+        per_family = map(dict, zip(zip(fours, ones, strict=True), strict=True))
+        list(map(setattr, classes, ["per_family"] * n, per_family))
+
+    def _interface_point(self, c: _Class, row: int) -> None:
+        table = self.m._placements
+        peer = 0 if self.role == "src" else 1
+        addr: dict[int, int] = {}
+        seg: dict[int, tuple[int, int]] = {}
+        a4, a6 = table.a4[row], table.a6[row]
+        if a4 is not None:
+            addr[4] = a4
+            seg[4] = (table.segs[peer][row], table.segs[2][row])
+        if a6 is not None:
+            addr[6] = a6
+            seg[6] = (table.segs[3 + peer][row], table.segs[5][row])
+        c.per_family = dict.fromkeys(addr, 1)
+        pt = _Point(len(self.points), c, addr, seg)
         self.points.append(pt)
         c.points.append(pt)
-        for f in addr:
-            c.per_family[f] = c.per_family.get(f, 0) + 1
+
+    def _make_points(self, c: _Class, p: Placement) -> None:
+        """One point per segment of a range placement."""
+        m = self.m
+        cuts, peers = m.segs[self.role], m.segs["in" if self.role == "src" else "out"]
+        points = self.points
+        for fam in (4, 6):
+            peer, net = peers[fam].bounds, m.segs["net"][fam].bounds
+            for lo, hi in p.addresses(fam).points.intervals:
+                for start in cuts[fam].split(lo, hi):
+                    seg = (bisect.bisect_right(peer, start) - 1, bisect.bisect_right(net, start) - 1)
+                    pt = _Point(len(points), c, {fam: start}, {fam: seg})
+                    points.append(pt)
+                    c.points.append(pt)
+                    c.per_family[fam] = c.per_family.get(fam, 0) + 1
 
 
 def _pair_count(cs: _Class, cd: _Class) -> int:
