@@ -1585,13 +1585,14 @@ _Flags = npt.NDArray[np.bool_]
 
 
 class _Arrays(NamedTuple):
-    """The source points of one family, sorted by address."""
+    """The source points of one family in two blocks, interfaces then pieces of ranges, each sorted
+    by address (so that a cover lists interfaces first without sorting)."""
 
-    starts: list[int]  # representative address
+    blocks: tuple[tuple[int, list[int]], ...]  # (first position, representative addresses) per block
+    n_interfaces: int
     points: list[_Point]
     lam: _Ints  # bucket: everything about the source that matters besides the rules it matches
     cls: _Ints  # source class
-    interface: _Ints  # whether the point is an interface (else a piece of a range)
     pos: dict[int, int]  # point index -> position
     rep: dict[int, int]  # bucket -> a position holding it
 
@@ -1662,7 +1663,13 @@ class _Join:
         self._bucket_pid: list[int] = []
         self.arrays: dict[int, _Arrays] = {}
         for fam in (4, 6):
-            pts = sorted((p for p in src.points if fam in p.addr), key=lambda p: p.addr[fam])
+            ifaces = sorted(
+                (p for p in src.points if fam in p.addr and p.cls.interface), key=lambda p: p.addr[fam]
+            )
+            ranges = sorted(
+                (p for p in src.points if fam in p.addr and not p.cls.interface), key=lambda p: p.addr[fam]
+            )
+            pts = [*ifaces, *ranges]
             lam = []
             for p in pts:
                 c = p.cls
@@ -1683,11 +1690,11 @@ class _Join:
                     self._bucket_pid.append(c.pid)
                 lam.append(b)
             self.arrays[fam] = _Arrays(
-                [p.addr[fam] for p in pts],
+                ((0, [p.addr[fam] for p in ifaces]), (len(ifaces), [p.addr[fam] for p in ranges])),
+                len(ifaces),
                 pts,
                 np.array(lam, dtype=np.int64),
                 np.array([p.cls.idx for p in pts], dtype=np.int64),
-                np.array([p.cls.interface for p in pts], dtype=bool),
                 {p.idx: i for i, p in enumerate(pts)},
                 {b: i for i, b in reversed(list(enumerate(lam)))},
             )
@@ -1711,7 +1718,7 @@ class _Join:
             for r in g.rules
             if r.direction is Direction.EGRESS and r.peer.kind is PeerKind.SECURITY_GROUP
         }
-        self._outer: dict[tuple[int, int], tuple[int, bool, bool]] = {}  # (dest key, bucket) -> outer
+        self._outer: dict[int, dict[int, tuple[int, bool, bool]]] = {}  # dest key -> bucket -> outer
         self._loc_part: dict[tuple[int, int], tuple[int, bool, bool, tuple[bool, bool] | None]] = {}
         self._egress_part: dict[tuple[int, int, bool, bool], int] = {}
         # Every (location, ingress results) table, bucket -> result id (-1: not asked yet), as rows
@@ -1721,6 +1728,8 @@ class _Join:
         self._tables = np.full((64, self.nb), -1, dtype=np.int64)
         self._seen = np.zeros(self.nb, dtype=np.int8)
         self._results: dict[tuple[object, ...], _Sources] = {}
+        # (profile, family) -> the ingress results of each mask of its cover (`_Matrix.ingress_quad`)
+        self._quads: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
 
     # -- locations ------------------------------------------------------------------------------
 
@@ -1815,15 +1824,13 @@ class _Join:
                 cov = np.flatnonzero(mid >= 0)
                 mk = mid[cov]
                 masks = list(ids)
-        iface = arr.interface[cov]
-        if iface.all():
-            return _Cover(masks, arr.lam[cov], arr.cls[cov], mk, len(mk))
-        # Interfaces first: their results are per class, the ranges' per point.
+        # Interfaces come first (their results are per class, the ranges' per point).
+        n_if = arr.n_interfaces
         if isinstance(cov, slice):
-            cov = np.arange(cov.start, cov.stop)
-        order = np.concatenate([np.flatnonzero(iface), np.flatnonzero(~iface)])
-        cov, mk = cov[order], mk[order]
-        return _Cover(masks, arr.lam[cov], arr.cls[cov], mk, int(iface.sum()))
+            split = max(0, min(cov.stop, n_if) - cov.start)
+        else:
+            split = int(np.searchsorted(cov, n_if))
+        return _Cover(masks, arr.lam[cov], arr.cls[cov], mk, split)
 
     def _profile_runs(
         self, pid: int, arr: _Arrays, family: int
@@ -1838,9 +1845,10 @@ class _Join:
         bit = 1
         for fam, lo, hi, _ in prof.cidrs:
             if fam == family:
-                a, b = bisect.bisect_left(arr.starts, lo), bisect.bisect_right(arr.starts, hi)
-                if a < b:
-                    events += ((a, bit), (b, bit))
+                for first, starts in arr.blocks:
+                    a, b = bisect.bisect_left(starts, lo), bisect.bisect_right(starts, hi)
+                    if a < b:
+                        events += ((first + a, bit), (first + b, bit))
             bit <<= 1
         groups: list[tuple[int, _Ints]] = []
         for g, _ in (*prof.refs, *prof.foreign):
@@ -1891,8 +1899,11 @@ class _Join:
         dx = self._dest_key(pd, family)
         table = self._table
         if ingress_applies:
-            quad = m.ingress_quad
-            tids = [table((dx, *quad(pid, mask))) for mask in cover.masks]
+            quads = self._quads.get((pid, family))
+            if quads is None:
+                quad = m.ingress_quad
+                quads = self._quads[(pid, family)] = [quad(pid, mask) for mask in cover.masks]
+            tids = [table((dx, *q)) for q in quads]
         else:
             tids = [table((dx,))]
         rkey = (pid, family, *tids)
@@ -1900,13 +1911,25 @@ class _Join:
         if hit is not None:
             return hit
         tables = self._tables
-        at = np.array(tids, dtype=np.int64)[cover.mk] if len(tids) > 1 else np.full(len(cover.mk), tids[0])
-        vals = tables[at, cover.lam]
-        missing = vals < 0
-        if missing.any():
-            self._fill(pd, family, dx, ingress_applies=ingress_applies, at=at, lam=cover.lam, missing=missing)
-            miss = np.flatnonzero(missing)
-            vals[miss] = tables[at[miss], cover.lam[miss]]
+        if len(tids) == 1:  # one mask (most covers): a gather from one row
+            vals = tables[tids[0]].take(cover.lam)
+            if vals.min(initial=0) < 0:
+                at = np.full(len(vals), tids[0])
+                missing = vals < 0
+                self._fill(
+                    pd, family, dx, ingress_applies=ingress_applies, at=at, lam=cover.lam, missing=missing
+                )
+                vals = tables[tids[0]].take(cover.lam)
+        else:
+            at = np.array(tids, dtype=np.int64)[cover.mk]
+            vals = tables[at, cover.lam]
+            if vals.min(initial=0) < 0:
+                missing = vals < 0
+                self._fill(
+                    pd, family, dx, ingress_applies=ingress_applies, at=at, lam=cover.lam, missing=missing
+                )
+                miss = np.flatnonzero(missing)
+                vals[miss] = tables[at[miss], cover.lam[miss]]
         k = cover.split
         vi, vr = vals[:k], vals[k:]
         nzi, nzr = vi != 0, vr != 0
@@ -1934,7 +1957,10 @@ class _Join:
         seen = self._seen
         conj = m.res.conj
         points, rep = arr.points, arr.rep
-        outer_of, outer = self._outer_of, self._outer
+        outer_of = self._outer_of
+        outer = self._outer.get(dx)
+        if outer is None:
+            outer = self._outer[dx] = {}
         tids = np.flatnonzero(np.bincount(mt)).tolist() if len(mt) > 64 else sorted(set(mt.tolist()))
         for tid in tids:
             seen[mb[mt == tid] if len(tids) > 1 else mb] = 1
@@ -1943,9 +1969,9 @@ class _Join:
             four = self._table_keys[tid]
             out = []
             for b in need.tolist():
-                x = outer.get((dx, b))
+                x = outer.get(b)
                 if x is None:
-                    x = outer[(dx, b)] = outer_of(b, points[rep[b]], pd, family, dx)
+                    x = outer[b] = outer_of(b, points[rep[b]], pd, family, dx)
                 r = x[0]
                 if r and ingress_applies:
                     r = conj(r, four[1 + 2 * x[1] + x[2]])
