@@ -1731,6 +1731,13 @@ class _Join:
         # (profile, family) -> the ingress results of each mask of its cover (`_Matrix.ingress_quad`)
         self._quads: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
 
+    def release(self) -> None:
+        """Forget the covers and the per-destination results (the bulk of the join's memory) once
+        every destination has been asked; `class_pairs` recomputes what it needs."""
+        self._covers.clear()
+        self._quads.clear()  # in the order of a cover's masks
+        self._results.clear()
+
     # -- locations ------------------------------------------------------------------------------
 
     def _dest_key(self, pd: _Point, family: int) -> int:
@@ -2241,6 +2248,7 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> _Com
                 rp_n.append(len(cr))
                 rp_cs.append(cr)
                 rp_r.append(rr)
+    join.release()
 
     n_rids = len(m.res.tv)
     # Point pairs with a range -> class pairs: sort by (cd, cs); a class pair has the set of its
