@@ -2098,12 +2098,26 @@ class _Pairs:
 
 # ---- from class pairs to endpoint pairs, in arrays ------------------------------------------------
 
+# The aggregation handles millions of items: it packs small fields into one integer (int32 when
+# they fit), sorts those, and works through the largest arrays a chunk at a time into arrays made
+# once, because fresh memory costs more than the passes over it (a page fault per 4 KiB).
+_AnyInts = npt.NDArray[np.signedinteger[Any]]
+_CHUNK = 1 << 18
+_SELECTOR = operator.attrgetter("selector")
+_FAMILIES_INTERFACE = operator.attrgetter("per_family", "interface")
 
-def _concat(parts: list[_Ints]) -> _Ints:
-    return np.concatenate(parts) if parts else _EMPTY
+
+def _bits(n: int) -> int:
+    """How many bits hold the values 0 .. n - 1 (at least one)."""
+    return max(1, (n - 1).bit_length())
 
 
-def _runs_of(values: _Ints) -> _Ints:
+def _int_type(bits: int) -> type[np.signedinteger[Any]]:
+    """int32 for values of ``bits`` bits with a bit to spare, else int64."""
+    return np.int32 if bits <= 30 else np.int64
+
+
+def _runs_of(values: _AnyInts) -> _Ints:
     """Start positions of the runs of equal values in a sorted array."""
     if not len(values):
         return _EMPTY
@@ -2113,11 +2127,155 @@ def _runs_of(values: _Ints) -> _Ints:
     return np.flatnonzero(edge)
 
 
-def _pack_sort(high: _Ints, low: _Ints, low_bits: int) -> tuple[_Ints, _Ints]:
-    """Sort pairs by (high, low) as one packed int64 (sorting int64 is far faster than argsort)."""
-    packed = high << low_bits | low
-    packed.sort()
-    return packed >> low_bits, packed & ((1 << low_bits) - 1)
+def _segments(keys: list[int], lens: list[int]) -> tuple[list[int], _Ints, _Ints]:
+    """Parts (``lens`` long) grouped by key: the order of the parts, and per group (ascending key)
+    its key and its length. The join lists its parts nearly in key order already."""
+    k = np.array(keys, dtype=np.int64)
+    n = np.array(lens, dtype=np.int64)
+    if len(k) > 1 and (k[1:] < k[:-1]).any():
+        order = np.argsort(k, kind="stable")
+        k, n = k[order], n[order]
+        at: list[int] = order.tolist()
+    else:
+        at = list(range(len(k)))
+    starts = _runs_of(k)
+    return at, k[starts], np.add.reduceat(n, starts) if len(starts) else _EMPTY
+
+
+def _chunks(order: list[int], lens: list[int]) -> Iterator[list[int]]:
+    """The parts in ``order`` cut into consecutive lists of about `_CHUNK` items."""
+    chunk: list[int] = []
+    size = 0
+    for k in order:
+        chunk.append(k)
+        size += lens[k]
+        if size >= _CHUNK:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def _gather(
+    parts: list[_AnyInts],
+    codes: list[_AnyInts],
+    dtype: type[np.signedinteger[Any]],
+    shift: int,
+    table: _AnyInts,
+) -> tuple[_AnyInts, _Ints, _Ints]:
+    """``table[part] | code`` (``part << shift | code`` with an empty table) for the items of
+    ``parts`` and ``codes`` end to end, as ``dtype``, a chunk at a time into one array. Table values
+    with the sign bit set flag their items: returns the array (those bits cleared), the positions
+    of the flagged items and their part values."""
+    lens = list(map(len, parts))
+    out = np.empty(sum(lens), dtype=dtype)
+    items = np.empty(min(len(out), 2 * _CHUNK), dtype=dtype)
+    more = np.empty(len(items), dtype=dtype)
+    flags = len(table) > 0 and table.min() < 0
+    hits: list[_Ints] = []
+    values: list[_AnyInts] = []
+    at = 0
+    for chunk in _chunks(list(range(len(parts))), lens):
+        n = sum(lens[k] for k in chunk)
+        piece = out[at : at + n]
+        if n > len(items):
+            items, more = np.empty(n, dtype=dtype), np.empty(n, dtype=dtype)
+        np.concatenate([parts[k] for k in chunk], out=items[:n], casting="same_kind")
+        if len(table):
+            np.take(table, items[:n], out=piece, mode="clip")
+        else:
+            np.left_shift(items[:n], shift, out=piece)
+        np.concatenate([codes[k] for k in chunk], out=more[:n], casting="same_kind")
+        piece |= more[:n]
+        if flags:
+            hit = np.flatnonzero(piece < 0)
+            piece[hit] &= np.iinfo(dtype).max
+            hits.append(hit + at)
+            values.append(items[hit])
+        at += n
+    return out, np.concatenate(hits) if hits else _EMPTY, _concat(values)
+
+
+def _concat(parts: Sequence[_AnyInts]) -> _Ints:
+    """Integer arrays end to end, as int64."""
+    return np.concatenate(parts, dtype=np.int64) if parts else _EMPTY
+
+
+def _sort_segments(values: _AnyInts, lens: _Ints, keys: _AnyInts, shift: int) -> tuple[_Ints, _AnyInts]:
+    """Sort each segment of ``values`` (consecutive, ``lens`` long, never negative) in place and find
+    the runs of equal ``value >> shift`` within segments: the start of each run and the key of the
+    segment of each run. Segments are sorted one by one: a few thousand small sorts in cache beat
+    one sort of everything with the segment packed in (which would often need int64)."""
+    n, n_seg = len(values), len(lens)
+    if not n:
+        return _EMPTY, keys[:0]
+    bounds = np.zeros(n_seg + 1, dtype=np.int64)
+    np.cumsum(lens, out=bounds[1:])
+    a = 0
+    for size in lens.tolist():
+        if size > 1:
+            values[a : a + size].sort()
+        a += size
+    edge = np.empty(n, dtype=bool)
+    edge[0] = True
+    for a in range(1, n, _CHUNK):
+        b = min(a + _CHUNK, n)
+        diff = values[a:b] ^ values[a - 1 : b - 1]  # at or above 2**shift where a run starts
+        np.greater_equal(diff, 1 << shift, out=edge[a:b])
+    starts = bounds[1:-1]
+    edge[starts[starts < n]] = True
+    st = np.flatnonzero(edge)
+    return st, np.repeat(keys, np.diff(np.searchsorted(st, bounds)))
+
+
+def _varied(values: _AnyInts, st: _Ints, first: _AnyInts) -> _Ints:
+    """The runs (by index) of a sorted array (runs starting at ``st``, first values ``first``) that
+    hold more than one value."""
+    if not len(st):
+        return _EMPTY
+    last = np.empty_like(first)
+    last[-1] = values[-1]
+    np.take(values, st[1:] - 1, out=last[:-1])
+    return np.flatnonzero(first != last)
+
+
+def _run_lengths(st: _Ints, n: int) -> npt.NDArray[np.int32]:
+    """The lengths of the runs starting at ``st`` in ``n`` items (fewer than 2**31)."""
+    out = np.empty(len(st), dtype=np.int32)
+    np.subtract(st[1:], st[:-1], out=out[:-1], casting="same_kind")
+    out[-1:] = n - st[-1:]
+    return out
+
+
+def _run_items(st: _Ints, n: _AnyInts) -> tuple[_Ints, _Ints]:
+    """Positions of the items of runs starting at ``st``, ``n`` long, end to end; and where each run
+    begins among them."""
+    n = n.astype(np.int64)
+    off = np.cumsum(n) - n
+    return np.repeat(st - off, n) + np.arange(int(n.sum()), dtype=np.int64), off
+
+
+def _spread(counts: _Ints, starts: _Ints, flat: _Ints, cols: list[_Ints]) -> tuple[_Ints, list[_Ints]]:
+    """Each row once per member of its group (``flat[starts[r] : starts[r] + counts[r]]``, never
+    empty): the members, and the columns repeated alongside."""
+    if not len(counts) or counts.max() == 1:
+        return flat[starts], cols
+    at = starts - np.cumsum(counts) + counts
+    idx = np.repeat(at, counts)
+    idx += np.arange(len(idx), dtype=np.int64)
+    return flat[idx], [np.repeat(c, counts) for c in cols]
+
+
+def _delete_sorted(values: _Ints, at: _Ints) -> _Ints:
+    """``values`` without the items at positions ``at`` (ascending, unique), moved in place."""
+    if not len(at):
+        return values
+    to = int(at[0])
+    for a, b in zip((at + 1).tolist(), [*at[1:].tolist(), len(values)], strict=True):
+        if b > a:
+            values[to : to + b - a] = values[a:b]
+            to += b - a
+    return values[:to]
 
 
 def _rank1(col: npt.NDArray[np.integer[Any]]) -> tuple[_Ints, int]:
@@ -2138,42 +2296,29 @@ def _rank(cols: Sequence[npt.NDArray[np.integer[Any]]]) -> tuple[_Ints, _Ints]:
     return ids, first
 
 
-def _csr(groups: Sequence[Sequence[int]], n: int) -> tuple[_Ints, _Ints, _Ints]:
-    """Item -> the groups holding it, as (degree, start, flat list of groups) arrays."""
-    pairs = sorted((c, g) for g, key in enumerate(groups) for c in key)
-    deg = (
-        np.bincount(np.array([c for c, _ in pairs], dtype=np.int64), minlength=n)[:n]
-        if pairs
-        else np.zeros(n, np.int64)
-    )
-    flat = np.array([g for _, g in pairs], dtype=np.int64)
-    start = np.zeros(n, dtype=np.int64)
-    start[1:] = np.cumsum(deg)[:-1]
-    return deg, start, flat
+def _words_of(bits: _Ints, n_bits: int) -> list[_Bits]:
+    """Bit ``bits[i]`` of a word set (63 bits to a word), as one column per word."""
+    return [
+        np.where(bits // 63 == w, np.left_shift(np.uint64(1), (bits % 63).astype(np.uint64)), np.uint64(0))
+        for w in range(max(1, -(-n_bits // 63)))
+    ]
 
 
-def _expand(a: _Ints, b: _Ints, ca: tuple[_Ints, ...], cb: tuple[_Ints, ...]) -> tuple[_Ints, _Ints, _Ints]:
-    """Each (a, b) item pair times the groups of a and the groups of b: (item index, group of a,
-    group of b)."""
-    deg_a, start_a, flat_a = ca
-    deg_b, start_b, flat_b = cb
-    da, db = deg_a[a], deg_b[b]
-    mult = da * db
-    if not len(mult) or (mult == 1).all():
-        return np.arange(len(a)), flat_a[start_a[a]], flat_b[start_b[b]]
-    idx = np.repeat(np.arange(len(a)), mult)
-    first = np.cumsum(mult) - mult
-    off = np.arange(len(idx)) - np.repeat(first, mult)
-    dbr = db[idx]
-    return idx, flat_a[start_a[a[idx]] + off // dbr], flat_b[start_b[b[idx]] + off % dbr]
+def _members(groups: dict[tuple[int, ...], list[int]]) -> tuple[_Ints, _Ints, _Ints]:
+    """The members of each group, in group order: (count, start, flat list of members)."""
+    counts = np.array(list(map(len, groups.values())), dtype=np.int64)
+    flat = np.array([i for g in groups.values() for i in g], dtype=np.int64)
+    return counts, np.cumsum(counts) - counts, flat
 
 
 def _class_columns(classes: list[_Class]) -> tuple[_Ints, _Ints, _Flags]:
     """Per class: how many points it has in IPv4, in IPv6, and whether it is an interface."""
+    n = len(classes)
+    families, interface = zip(*map(_FAMILIES_INTERFACE, classes), strict=True) if n else ((), ())
     return (
-        np.array([c.per_family.get(4, 0) for c in classes], dtype=np.int64),
-        np.array([c.per_family.get(6, 0) for c in classes], dtype=np.int64),
-        np.array([c.interface for c in classes], dtype=bool),
+        np.array(list(map(dict.get, families, [4] * n, [0] * n)), dtype=np.int64),
+        np.array(list(map(dict.get, families, [6] * n, [0] * n)), dtype=np.int64),
+        np.array(interface, dtype=bool),
     )
 
 
@@ -2182,7 +2327,7 @@ class _Computed(NamedTuple):
 
     key: _Ints  # source endpoint index * n_dst + destination endpoint index, ascending
     n_dst: int
-    agg: _Ints  # index into aggregates
+    agg: _AnyInts  # index into aggregates
     aggregates: list[_Aggregate]
 
 
@@ -2251,17 +2396,21 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> _Com
     join.release()
 
     n_rids = len(m.res.tv)
-    # Point pairs with a range -> class pairs: sort by (cd, cs); a class pair has the set of its
-    # pairs' results and is complete when every pair of the two classes has one.
-    rp_key, rp_rid = _pack_sort(
-        np.repeat(np.array(rp_cd, dtype=np.int64), rp_n) * n_sc + _concat(rp_cs),
-        _concat(rp_r),
-        max(1, n_rids.bit_length()),
-    )
-    st = _runs_of(rp_key)
-    uk = rp_key[st]
-    rcd, rcs = uk // n_sc, uk % n_sc
-    counts = np.diff(np.append(st, len(rp_key)))
+    # Point pairs with a range -> class pairs: the join lists them by destination class, so each
+    # destination class's (source class, result id) pairs are sorted on their own, packed in one
+    # small int. A class pair has the set of its pairs' results and is complete when every pair of
+    # the two classes has one.
+    sb, rb = _bits(n_sc), _bits(n_rids)
+    at, rp_seg_cd, rp_seg_len = _segments(rp_cd, rp_n)
+    low, _, _ = _gather([rp_cs[k] for k in at], [rp_r[k] for k in at], _int_type(sb + rb), rb, _EMPTY)
+    st, rcd = _sort_segments(low, rp_seg_len, rp_seg_cd, rb)
+    rp_sorted = low
+    first = rp_sorted[st]
+    several = _varied(rp_sorted, st, first)  # the class pairs with more than one result id
+    head = first.astype(np.int64)
+    rcs = head >> rb & ((1 << sb) - 1)
+    r_rid = head & ((1 << rb) - 1)  # a result id of each class pair; the others below
+    counts = _run_lengths(st, len(rp_sorted))
     s4, s6, s_if = _class_columns(src.classes)
     d4, d6, d_if = _class_columns(dst.classes)
     expected = s4[rcs] * d4[rcd] + s6[rcs] * d6[rcd]  # `_pair_count`, for these class pairs
@@ -2269,169 +2418,282 @@ def _compute(engine: Engine, srcs: list[Endpoint], dsts: list[Endpoint]) -> _Com
     expected[s_if[rcs] & d_if[rcd]] = 1
     r_complete = counts == expected
 
-    # Results as bits (only those that occur), so that a set of results is an OR.
-    ii_r_a = _concat(ii_r)
-    occurring = np.flatnonzero(np.bincount(np.concatenate([ii_r_a, rp_rid]), minlength=n_rids)).tolist()
-    n_words = max(1, -(-len(occurring) // 63))
-    bitsof = np.zeros((n_words, n_rids), dtype=np.uint64)
-    for i, r in enumerate(occurring):
-        bitsof[i // 63, r] = np.uint64(1 << (i % 63))
-
-    def rids_of(words: list[int]) -> frozenset[int]:
-        out = []
-        for w, word in enumerate(words):
-            v = word
-            while v:
-                low = v & -v
-                out.append(occurring[w * 63 + low.bit_length() - 1])
-                v ^= low
-        return frozenset(out)
-
-    # Codes of class pairs: a result id (two interfaces: one complete pair), then one code per
-    # distinct (set of results, complete) of the class pairs with a range.
-    r_words = [
-        np.bitwise_or.reduceat(bitsof[w][rp_rid], st) if len(st) else np.zeros(0, np.uint64)
-        for w in range(n_words)
-    ]
-    if len(st):
-        r_sig, r_first = _rank([*r_words, r_complete.astype(np.uint64)])
+    # Their result sets as bits over the results that occur in them, ranked: one code per distinct
+    # (set of results, complete), after the codes of the result ids (an interface pair: one
+    # complete pair with that result).
+    m_at, m_off = _run_items(st[several], counts[several])
+    m_rid = (rp_sorted[m_at] & ((1 << rb) - 1)).astype(np.int64)
+    del rp_sorted, low, m_at
+    occurring = np.flatnonzero(np.bincount(np.concatenate([r_rid, m_rid]), minlength=n_rids))
+    bit_of = np.zeros(n_rids, dtype=np.int64)
+    bit_of[occurring] = np.arange(len(occurring))
+    r_words = _words_of(bit_of[r_rid], len(occurring))
+    if len(several):
+        for w, word in enumerate(_words_of(bit_of[m_rid], len(occurring))):
+            r_words[w][several] = np.bitwise_or.reduceat(word, m_off)
+    if len(occurring) < 63:  # one word: the set and completeness in one number
+        r_words[0] <<= np.uint64(1)
+        r_words[0] |= r_complete.astype(np.uint64)
+        r_sig, r_first = _rank(r_words)
+        r_words[0] >>= np.uint64(1)
     else:
-        r_sig, r_first = _EMPTY, _EMPTY
+        r_sig, r_first = _rank([*r_words, r_complete.astype(np.uint64)])
+    r_sets: list[frozenset[int]] = []
+    for row in r_first.tolist():
+        rids: list[int] = []
+        for w in range(len(r_words)):
+            v = int(r_words[w][row])
+            while v:
+                low_bit = v & -v
+                rids.append(int(occurring[w * 63 + low_bit.bit_length() - 1]))
+                v ^= low_bit
+        r_sets.append(frozenset(rids))
     n_codes = n_rids + len(r_first)
-    code_words = [np.concatenate([bitsof[w], r_words[w][r_first]]) for w in range(n_words)]
-    code_complete = np.concatenate([np.ones(n_rids, dtype=np.int64), r_complete[r_first].astype(np.int64)])
+    code_complete = np.concatenate([np.ones(n_rids, dtype=np.int32), r_complete[r_first].astype(np.int32)])
     code_complete[R_NONE] = 0
 
-    # Every class pair as (gd, source class, code).
-    gd_parts = [np.repeat(np.array(ii_gd, dtype=np.int64), ii_n)]
-    cs_parts = [_concat(ii_cs)]
-    code_parts = [ii_r_a]
-    if len(rcd):
-        cst = _runs_of(rcd).tolist()  # rcd is sorted: one slice per destination class
-        rcd_l = rcd.tolist()
-        for a, b in zip(cst, [*cst[1:], len(rcd)], strict=True):
-            for g in gd_of[rcd_l[a]]:
-                gd_parts.append(np.full(b - a, g, dtype=np.int64))
-                cs_parts.append(rcs[a:b])
-                code_parts.append(n_rids + r_sig[a:b])
-    cp_gd, cp_cs, cp_code = np.concatenate(gd_parts), np.concatenate(cs_parts), np.concatenate(code_parts)
-    # Source class -> source endpoint class: nearly always one; the others are repeated.
-    deg_s, start_s, flat_s = _csr(s_keys, n_sc)
-    cp_gs = flat_s[start_s[cp_cs]] if len(cp_cs) else _EMPTY
-    for c in np.flatnonzero(deg_s > 1).tolist():
-        sel = np.flatnonzero(cp_cs == c)
-        for k in range(1, int(deg_s[c])):
-            cp_gd = np.concatenate([cp_gd, cp_gd[sel]])
-            cp_gs = np.concatenate([cp_gs, np.full(len(sel), flat_s[start_s[c] + k], dtype=np.int64)])
-            cp_code = np.concatenate([cp_code, cp_code[sel]])
+    def rids_of(code: int) -> frozenset[int]:
+        return frozenset((code,)) if code < n_rids else r_sets[code - n_rids]
 
-    # Class pairs -> endpoint-class pairs (cells): sort by cell; a cell is complete when every
-    # class pair of its two endpoint classes is there and complete.
-    cell, code = _pack_sort(cp_gd * n_gs + cp_gs, cp_code, max(1, n_codes.bit_length()))
-    cst_a = _runs_of(cell)
-    cells = cell[cst_a]
-    cgd, cgs = cells // n_gs, cells % n_gs
-    s_size = np.array([len(k) for k in s_keys], dtype=np.int64)
-    d_size = np.array([len(k) for k in d_keys], dtype=np.int64)
-    if len(cst_a):
-        cmin = np.minimum.reduceat(code, cst_a)
-        cmax = np.maximum.reduceat(code, cst_a)
-        complete = np.add.reduceat(code_complete[code], cst_a) == d_size[cgd] * s_size[cgs]
-    else:
-        cmin = cmax = _EMPTY
-        complete = np.zeros(0, dtype=bool)
-    # A cell's aggregate: from its one code when its class pairs agree (most), else from the OR.
-    agg_ids = np.empty(len(cells), dtype=np.int64)
-    aggregates: list[_Aggregate] = []
-    single = cmin == cmax
-    sig1 = cmin[single] * 2 + complete[single]
-    lut = np.full(2 * n_codes, -1, dtype=np.int64)
-    for sg in np.flatnonzero(np.bincount(sig1, minlength=2 * n_codes)).tolist():
-        lut[sg] = len(aggregates)
-        words = [int(code_words[w][sg >> 1]) for w in range(n_words)]
-        aggregates.append(pairs.aggregate(rids_of(words), bool(sg & 1)))
-    agg_ids[single] = lut[sig1]
-    multi = np.flatnonzero(~single)
+    # Every class pair as (destination endpoint class, source class, code), grouped by endpoint
+    # class: the join's interface pairs, and the class pairs above by destination class. The
+    # destination endpoint classes are renumbered by how many members they have, so that cells
+    # sorted by endpoint class come in runs of one size (see the expansion below).
+    d_groups = list(dst.groups.values())
+    d_n = np.array(list(map(len, d_groups)), dtype=np.int64)
+    gd_order = np.argsort(d_n, kind="stable")  # new number -> endpoint class
+    renumber = np.empty(len(d_n), dtype=np.int64)
+    renumber[gd_order] = np.arange(len(d_n))
+    new_gd = renumber.tolist()
+    part_gd = list(map(new_gd.__getitem__, ii_gd))
+    part_cs, part_code, part_n = list(ii_cs), list(ii_r), list(ii_n)
+    r_code = n_rids + r_sig
+    if len(st):
+        cst = _runs_of(rcd)
+        r_ends = [*cst[1:].tolist(), len(rcd)]
+        for a, b, cd in zip(cst.tolist(), r_ends, rcd[cst].tolist(), strict=True):
+            for g in gd_of[cd]:
+                part_gd.append(new_gd[g])
+                part_cs.append(rcs[a:b])
+                part_code.append(r_code[a:b])
+                part_n.append(b - a)
+    del st, rcd, rcs, r_rid, r_code, head, counts, expected
+    s_size = np.array(list(map(len, s_keys)), dtype=np.int32)  # classes per endpoint class
+    d_size = np.array(list(map(len, d_keys)), dtype=np.int32)[gd_order]
+    # Source class -> source endpoint classes: the first in a lookup table, the others (rare) added.
+    key_cls = np.array([c for k in s_keys for c in k], dtype=np.int64)
+    cls_gs = np.repeat(np.arange(n_gs, dtype=np.int64), s_size)[np.argsort(key_cls, kind="stable")]
+    deg_s = np.bincount(key_cls, minlength=n_sc)
+    start_s = np.cumsum(deg_s) - deg_s
+
+    # Class pairs -> endpoint-class pairs (cells): sorted within each destination endpoint class by
+    # (source endpoint class, code). A cell is complete when every class pair of its two endpoint
+    # classes is there and complete.
+    gb, cb = _bits(n_gs), _bits(n_codes)
+    cmask = (1 << cb) - 1
+    ctype = _int_type(gb + cb)
+    at, seg_gd, seg_len = _segments(part_gd, part_n)
+    first_gs = (cls_gs[start_s] << cb).astype(ctype)
+    first_gs[deg_s > 1] |= np.iinfo(ctype).min  # flagged: their class pairs are repeated
+    low, more, more_cs = _gather([part_cs[k] for k in at], [part_code[k] for k in at], ctype, cb, first_gs)
+    del part_gd, part_cs, part_code, part_n, at
+    if len(more):  # class pairs of a source class in several endpoint classes: one per other class
+        extra_n = deg_s[more_cs] - 1
+        rep = np.repeat(more, extra_n)
+        k = np.arange(len(rep)) - np.repeat(np.cumsum(extra_n) - extra_n, extra_n) + 1
+        values = (cls_gs[np.repeat(start_s[more_cs], extra_n) + k] << cb).astype(ctype) | (low[rep] & cmask)
+        ends = np.cumsum(seg_len)
+        seg_of = np.searchsorted(ends, rep, side="right")
+        low = np.insert(low, ends[seg_of], values)
+        seg_len = seg_len + np.bincount(seg_of, minlength=len(seg_len))
+    st, cgd = _sort_segments(low, seg_len, seg_gd.astype(np.int32), cb)
+    cell_sorted = low
+    del low
+    head = cell_sorted[st]
+    multi = _varied(cell_sorted, st, head)
+    cgs = head >> cb
+    cmin = head & cmask
+    del head
+    runlen = _run_lengths(st, len(cell_sorted))
+    # A cell's aggregate: from its one code when its class pairs agree (nearly all), else from the
+    # set of its codes.
+    expected_c = d_size[cgd] * s_size[cgs]
+    complete = runlen == expected_c
+    complete &= code_complete.astype(bool)[cmin]
     if len(multi):
-        mwords = [np.bitwise_or.reduceat(code_words[w][code], cst_a)[multi] for w in range(n_words)]
-        mcomplete = complete[multi]
-        msig, mfirst = _rank([*mwords, mcomplete.astype(np.uint64)])
+        m_at, m_off = _run_items(st[multi], runlen[multi])
+        m_code = (cell_sorted[m_at] & cmask).astype(np.int64)
+        complete[multi] = np.add.reduceat(code_complete[m_code], m_off) == expected_c[multi]
+        del m_at
+    del cell_sorted, st, runlen, expected_c
+    sig = cmin * 2 + complete
+    sig[multi] = 2 * n_codes
+    del cmin
+    aggregates: list[_Aggregate] = []
+    lut = np.full(2 * n_codes + 1, -1, dtype=np.int32)
+    for sg in np.flatnonzero(np.bincount(sig, minlength=2 * n_codes)[: 2 * n_codes]).tolist():
+        lut[sg] = len(aggregates)
+        aggregates.append(pairs.aggregate(rids_of(sg >> 1), bool(sg & 1)))
+    agg_ids = lut[sig]
+    del sig
+    if len(multi):
+        # Such cells' code sets as bits over the codes that occur in them, ranked.
+        codes_u = np.sort(m_code)
+        codes_u = codes_u[_runs_of(codes_u)]
+        m_words = [
+            np.bitwise_or.reduceat(word, m_off)
+            for word in _words_of(np.searchsorted(codes_u, m_code), len(codes_u))
+        ]
+        m_complete = complete[multi]
+        msig, mfirst = _rank([*m_words, m_complete.astype(np.uint64)])
+        m_ends = [*m_off[1:].tolist(), len(m_code)]
         base = len(aggregates)
         for row in mfirst.tolist():
-            words = [int(mwords[w][row]) for w in range(n_words)]
-            aggregates.append(pairs.aggregate(rids_of(words), bool(mcomplete[row])))
+            codes = set(m_code[int(m_off[row]) : m_ends[row]].tolist())
+            m_rids = frozenset().union(*map(rids_of, codes))
+            aggregates.append(pairs.aggregate(m_rids, bool(m_complete[row])))
         agg_ids[multi] = base + msig
-
-    # Cells -> endpoint pairs, as sorted keys source index * |destinations| + destination index.
-    nd = max(1, len(dsts))
-    s_eps = np.array([i for k in s_keys for i in src.groups[k]], dtype=np.int64)
-    d_eps = np.array([j for k in d_keys for j in dst.groups[k]], dtype=np.int64)
-    s_of = [(g,) for g, k in enumerate(s_keys) for _ in src.groups[k]]
-    d_of = [(g,) for g, k in enumerate(d_keys) for _ in dst.groups[k]]
-    ci2, at_s, at_d = _expand(cgs, cgd, _csr(s_of, n_gs), _csr(d_of, len(d_keys)))
-    pair_key, ag = _pack_sort(
-        s_eps[at_s] * nd + d_eps[at_d], agg_ids[ci2], max(1, len(aggregates).bit_length())
-    )
+    del complete
 
     # An endpoint never pairs with itself, and endpoints that share a placement are judged pair by
-    # pair below: both are few, found by bisection in the sorted keys.
-    shared = _shared_pairs(srcs, dsts)
-    index_of = {e.selector: j for j, e in enumerate(dsts)}
-    drop = sorted(
-        {i * nd + index_of[e.selector] for i, e in enumerate(srcs) if e.selector in index_of}
-        | {i * nd + j for i, js in shared.items() for j in js}
-    )
-    if drop and len(pair_key):
-        wanted = np.array(drop, dtype=np.int64)
-        at = np.searchsorted(pair_key, wanted)
-        inside = at < len(pair_key)
-        at = at[inside]
-        at = at[pair_key[at] == wanted[inside]]
-        pair_key, ag = np.delete(pair_key, at), np.delete(ag, at)
+    # pair: both are few, dropped by bisection in the sorted keys below.
+    nd = max(1, len(dsts))
+    same = len(srcs) == len(dsts) and all(map(operator.is_, srcs, dsts))
+    shared = _shared_pairs(src, dst, same)
+    if same:
+        self_key = np.arange(len(srcs), dtype=np.int64) * (nd + 1)
+    else:
+        index_of = dict(zip(map(_SELECTOR, dsts), range(len(dsts)), strict=True))
+        self_j = np.array(list(map(index_of.get, map(_SELECTOR, srcs), [-1] * len(srcs))), dtype=np.int64)
+        self_key = (np.arange(len(srcs), dtype=np.int64) * nd + self_j)[self_j >= 0]
+    drop = np.concatenate([self_key, np.array([i * nd + j for i, j in shared], dtype=np.int64)])
+    drop.sort()
     extra: list[tuple[int, int]] = []
     by_cd: dict[int, dict[int, tuple[frozenset[int], bool]]] = {}
-    for i, js in shared.items():
-        for j in sorted(js):
-            combos = {
-                (src.class_of[s.id], dst.class_of[d.id])
-                for s in srcs[i].placements
-                for d in dsts[j].placements
-                if s.id != d.id
-            }
-            rids: set[int] = set()
-            full = 0
-            for cs, cdi in combos:
-                table = by_cd.get(cdi)
-                if table is None:
-                    table = by_cd[cdi] = join.class_pairs(dst.classes[cdi])
-                hit = table.get(cs)
-                if hit is not None:
-                    rids |= hit[0]
-                    full += hit[1]
-            if rids:
-                agg = pairs.aggregate(frozenset(rids), full == len(combos))
-                if agg.some or agg.unknown:
-                    extra.append((i * nd + j, len(aggregates)))
-                    aggregates.append(agg)
+    for i, j in shared:
+        combos = {
+            (src.class_of[s.id], dst.class_of[d.id])
+            for s in srcs[i].placements
+            for d in dsts[j].placements
+            if s.id != d.id
+        }
+        rid_set: set[int] = set()
+        n_full = 0
+        for cs, cdi in combos:
+            table = by_cd.get(cdi)
+            if table is None:
+                table = by_cd[cdi] = join.class_pairs(dst.classes[cdi])
+            hit = table.get(cs)
+            if hit is not None:
+                rid_set |= hit[0]
+                n_full += hit[1]
+        if rid_set:
+            agg = pairs.aggregate(frozenset(rid_set), n_full == len(combos))
+            if agg.some or agg.unknown:
+                extra.append((i * nd + j, len(aggregates)))
+                aggregates.append(agg)
+
+    # Cells -> endpoint pairs, as packed ints (source index * |destinations| + destination index,
+    # aggregate), sorted. Each cell once per source member (the first members of all cells, a chunk
+    # at a time, then the others), and each of those once per destination member: the cells of the
+    # destination classes with k members come in runs, whose pairs are k gathers (one per member
+    # rank, from a table by class) plus the source part.
+    ab = _bits(len(aggregates))
+    s_n, s_start, s_flat = _members(src.groups)
+    s_high = s_flat * (nd << ab)
+    d_n = d_n[gd_order]
+    n_gd = len(d_n)
+    # Member r of every class with more than r members, by class number: the tables end to end
+    # after n_gd items of padding, each read through a view that starts its class numbers at 0.
+    d_low = np.zeros(n_gd + len(dsts), dtype=np.int64)
+    by_rank: list[_Ints] = []
+    at_r = n_gd
+    for r in range(int(d_n.max(initial=0))):
+        g_r = int(np.searchsorted(d_n, r, side="right"))  # the first class with more than r members
+        d_low[at_r : at_r + n_gd - g_r] = [d_groups[g][r] for g in gd_order[g_r:].tolist()]
+        by_rank.append(d_low[at_r - g_r : at_r - g_r + n_gd])
+        at_r += n_gd - g_r
+    d_low <<= ab
+    sizes = _runs_of(d_n)  # the first class number with each member count
+    size_of, first_gd = d_n[sizes].tolist(), sizes.tolist()
+    sn_c = s_n.astype(np.int32)[cgs]
+    rows = np.zeros(len(sn_c) + 1, dtype=np.int64)  # cells are sorted by destination endpoint class
+    np.cumsum(sn_c, out=rows[1:])
+    per_size = np.diff(rows[np.searchsorted(cgd, [*first_gd, n_gd])])
+    del rows
+    packed = np.empty(int(np.dot(per_size, np.array(size_of, dtype=np.int64))), dtype=np.int64)
+    to = 0
+
+    def emit(high: _Ints, gd_r: _Ints) -> None:
+        nonlocal to
+        cut = np.searchsorted(gd_r, first_gd).tolist()
+        for k, a, b in zip(size_of, cut, [*cut[1:], len(gd_r)], strict=True):
+            if b > a:
+                for table in by_rank[:k]:
+                    out = packed[to : to + b - a]
+                    np.take(table, gd_r[a:b], out=out, mode="clip")
+                    out += high[a:b]
+                    to += b - a
+
+    first_high = s_high[s_start]
+    for a in range(0, len(cgs), _CHUNK):
+        emit(first_high[cgs[a : a + _CHUNK]] + agg_ids[a : a + _CHUNK], cgd[a : a + _CHUNK])
+    sel = np.flatnonzero(sn_c > 1)
+    if len(sel):  # the other source members of the cells that have several
+        high, (agg_r, gd_r) = _spread(sn_c[sel] - 1, s_start[cgs[sel]] + 1, s_high, [agg_ids[sel], cgd[sel]])
+        high += agg_r
+        for a in range(0, len(high), _CHUNK):
+            emit(high[a : a + _CHUNK], gd_r[a : a + _CHUNK])
+        del high, agg_r, gd_r
+    del cgs, cgd, agg_ids, sn_c, sel
+    packed.sort()
+    if len(drop) and len(packed):
+        hit_at = np.searchsorted(packed, drop << ab)
+        inside = hit_at < len(packed)
+        hit_at = hit_at[inside]
+        packed = _delete_sorted(packed, hit_at[(packed[hit_at] >> ab) == drop[inside]])
     if extra:
-        keys = np.array([k for k, _ in extra], dtype=np.int64)  # ascending: sorted i, then sorted j
-        at = np.searchsorted(pair_key, keys)
-        pair_key = np.insert(pair_key, at, keys)
-        ag = np.insert(ag, at, np.array([a for _, a in extra], dtype=np.int64))
-    return _Computed(pair_key, nd, ag, aggregates)
+        e_packed = np.array([k << ab | a for k, a in extra], dtype=np.int64)  # ascending keys
+        packed = np.insert(packed, np.searchsorted(packed, e_packed), e_packed)
+    agg_of = np.empty(len(packed), dtype=np.int32)
+    np.bitwise_and(packed, (1 << ab) - 1, out=agg_of, casting="same_kind")
+    packed >>= ab
+    return _Computed(packed, nd, agg_of, aggregates)
 
 
-def _shared_pairs(srcs: list[Endpoint], dsts: list[Endpoint]) -> dict[int, set[int]]:
-    """Source index -> destination indices of the other endpoints it shares a placement with."""
-    by_placement: dict[str, list[int]] = defaultdict(list)
-    for j, e in enumerate(dsts):
-        for p in e.placements:
-            by_placement[p.id].append(j)
-    out: dict[int, set[int]] = defaultdict(set)
-    for i, e in enumerate(srcs):
-        for p in e.placements:
-            out[i].update(j for j in by_placement.get(p.id, ()) if dsts[j].selector != e.selector)
-    return {i: js for i, js in out.items() if js}
+def _shared_pairs(src: _Side, dst: _Side, same: bool) -> list[tuple[int, int]]:
+    """(source index, destination index) of the distinct endpoints that share a placement, sorted.
+
+    ``same``: both sides have the same endpoints. The placement ids are the sides' (`_Side._rows`),
+    numbered by a dict (the first position of each among the destinations') and joined in arrays:
+    tens of thousands of placements, nearly all held by one endpoint."""
+    d_counts, d_ids, d_unique = dst._rows(dst.endpoints)
+    if same and len(d_unique) == len(d_ids):
+        return []  # no placement held twice
+    s_counts, s_ids, _ = (d_counts, d_ids, d_unique) if same else src._rows(src.endpoints)
+    number: dict[str, int] = {}
+    d_num = np.array(list(map(number.setdefault, d_ids, range(len(d_ids)))), dtype=np.int64)
+    s_num = np.array(list(map(number.get, s_ids, [-1] * len(s_ids))), dtype=np.int64)
+    s_own = np.repeat(np.arange(len(s_counts), dtype=np.int64), s_counts)
+    d_own = np.repeat(np.arange(len(d_counts), dtype=np.int64), d_counts)
+    keep = s_num >= 0
+    s_num, s_own = s_num[keep], s_own[keep]
+    by_num = np.argsort(d_num, kind="stable")
+    d_sorted = d_num[by_num]
+    lo = np.searchsorted(d_sorted, s_num, side="left")
+    j, (i,) = _spread(np.searchsorted(d_sorted, s_num, side="right") - lo, lo, d_own[by_num], [s_own])
+    nd = max(1, len(dst.endpoints))
+    if same:
+        self_j = np.arange(len(s_counts), dtype=np.int64)
+    else:
+        index_of = dict(zip(map(_SELECTOR, dst.endpoints), range(len(dst.endpoints)), strict=True))
+        self_j = np.array(
+            list(map(index_of.get, map(_SELECTOR, src.endpoints), [-1] * len(src.endpoints))), dtype=np.int64
+        )
+    keys = (i * nd + j)[j != self_j[i]]
+    keys.sort()
+    keys = keys[_runs_of(keys)]
+    return list(zip((keys // nd).tolist(), (keys % nd).tolist(), strict=True))
 
 
 # ---- public entry points ----------------------------------------------------------------------------
