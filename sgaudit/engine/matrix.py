@@ -41,10 +41,10 @@ How it avoids N^2 Python loops over interfaces:
 3. The results are aggregated in arrays (NumPy), never pair by pair in Python: point pairs with a
    range into class pairs (the set of results as bits over the results that occur, and whether every
    pair of the two classes has one), class pairs into pairs of endpoint classes (endpoints whose
-   placements fall in the same classes) by one sort, and those into endpoint pairs; endpoints that
-   share a placement are judged pair by pair. The answer is kept as three arrays (source,
-   destination, aggregate) sorted by source and destination, and rows are produced from them on
-   demand.
+   placements fall in the same classes; sorted per class on small int32 keys), and those into
+   endpoint pairs; endpoints that share a placement are judged pair by pair. The answer is kept as
+   arrays (source * |destinations| + destination, aggregate) sorted by source and destination, and
+   rows are produced from them on demand.
 """
 
 from __future__ import annotations
