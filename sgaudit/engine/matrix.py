@@ -76,7 +76,6 @@ _EXTERNAL_KINDS = frozenset({"internet", "cidr"})
 _MIDDLEBOX_PREFIXES = ("eni-", "i-", "vpce-")
 _TOP = {4: 2**32 - 1, 6: 2**128 - 1}
 _ALL = Traffic.ALL
-_MISSING = object()  # a cache miss, where None is a value
 _FIRST = operator.itemgetter(0)
 _NONE = Traffic.NONE
 
@@ -984,7 +983,7 @@ class _Matrix:
 
     def ingress_quad(self, pid: int, mask: int) -> tuple[int, int, int, int]:
         """The ingress result of a profile for a source matching the peers of ``mask`` (bits in the
-        order of `_Join._runs`), on the four kinds of path: (references apply?, through a
+        order of `_Join._profile_runs`), on the four kinds of path: (references apply?, through a
         middlebox?) = (no, no), (no, yes), (yes, no), (yes, yes).
 
         The union of the matched rules is folded from one result per rule with `_Results.best`
@@ -1052,65 +1051,28 @@ class _Matrix:
             [maybe(t) for _, t in prof.foreign],
         )
 
-    def ingress(
-        self, ps: _Point, pd: _Point, family: int, refs_apply: bool, middlebox: bool, *, mask: int | None
-    ) -> int:
-        """The destination's ingress layer. ``refs_apply``: group references can match on this path;
-        ``mask`` (when known) says which rule peers the source matches, in the bit order of
-        `_Join._runs`: CIDR entries, then groups, then foreign groups."""
-        s, d = ps.cls, pd.cls
-        if mask is None:
-            # refs_apply is "a private source on a private path": what sg_side checks with these.
-            return self.sg_side(
-                d.pid, family, ps.seg[family][0], ps.addr[family], s, private=refs_apply, middlebox=middlebox
-            )
-        key = ("im", d.pid, family, mask, refs_apply, middlebox)
-        hit = self._cache.get(key)
-        if hit is not None:
-            return hit  # type: ignore[return-value]
-        prof = self.profile_list[d.pid]
-        # Bits and flags that cannot change the result are cleared first, so that equivalent
-        # questions share one answer: group bits matter only where references apply, and the
-        # middlebox flag only for matched references.
-        n_cidrs = len(prof.cidrs)
-        if not refs_apply:
-            mask &= (1 << n_cidrs) - 1
-            middlebox = False
-        elif not (mask >> n_cidrs) & ((1 << len(prof.refs)) - 1):
-            middlebox = False
-        norm = ("im", d.pid, family, mask, refs_apply, middlebox)
-        hit = self._cache.get(norm)
-        if hit is not None:
-            self._cache[key] = hit
-            return hit  # type: ignore[return-value]
-        allow: list[Traffic] = []
-        unknown = [prof.pl_unknown]
-        if prof.missing:
-            unknown.append(_ALL)
-        bit = 1
-        for entry in prof.cidrs:
-            if mask & bit:
-                allow.append(entry[3])
-            bit <<= 1
-        for _, t in prof.refs:
-            if mask & bit and refs_apply:
-                (unknown if middlebox else allow).append(t)  # references do not cross a middlebox
-            bit <<= 1
-        for _, t in prof.foreign:
-            if mask & bit and refs_apply:
-                unknown.append(t)
-            bit <<= 1
-        r = self.res.rid(Traffic.union(allow), Traffic.union(unknown))
-        self._cache[key] = self._cache[norm] = r
-        return r
+    def ingress(self, ps: _Point, pd: _Point, family: int, refs_apply: bool, middlebox: bool) -> int:
+        """The destination's ingress layer for one source point. ``refs_apply``: group references can
+        match on this path (a private source on a private path: what `sg_side` checks with these).
+        The join asks `ingress_quad` instead, by the peers a source matches."""
+        return self.sg_side(
+            pd.cls.pid,
+            family,
+            ps.seg[family][0],
+            ps.addr[family],
+            ps.cls,
+            private=refs_apply,
+            middlebox=middlebox,
+        )
 
-    def evaluate(self, ps: _Point, pd: _Point, family: int, mask: int | None = None) -> int:
-        """What ``ps`` reaches of ``pd`` in one family (a result id); see `ingress` for ``mask``."""
+    def evaluate(self, ps: _Point, pd: _Point, family: int) -> int:
+        """What ``ps`` reaches of ``pd`` in one family (a result id), point by point: the reference the
+        join is tested against."""
         x, refs_apply, middlebox = self.outer(ps, pd, family)
         d = pd.cls
         if not x or not d.sg_filtered or d.kind in _EXTERNAL_KINDS:
             return x
-        return self.res.conj(x, self.ingress(ps, pd, family, refs_apply, middlebox, mask=mask))
+        return self.res.conj(x, self.ingress(ps, pd, family, refs_apply, middlebox))
 
     def outer(self, ps: _Point, pd: _Point, family: int) -> tuple[int, bool, bool]:
         """Every layer but the destination's ingress rules: (result id, whether group references
@@ -2015,32 +1977,12 @@ class _Aggregate(NamedTuple):
 
 
 class _Pairs:
-    """Class-pair results, interned: a set of result ids and whether every pair of the two classes
-    has a non-empty result (only then can some traffic be reachable for every pair)."""
+    """The traffic of endpoint pairs from the set of their pairs' results, cached by that set and
+    whether every pair has a non-empty result (only then can some traffic be reachable for every pair)."""
 
     def __init__(self, m: _Matrix) -> None:
         self.m = m
-        self.items: list[tuple[frozenset[int], bool]] = []
-        self._ids: dict[tuple[frozenset[int], bool], int] = {}
-        self._single: dict[int, int] = {}
         self._agg: dict[tuple[frozenset[int], bool], _Aggregate] = {}
-        self._agg_one: dict[int, _Aggregate] = {}
-        self._agg_rid: dict[int, _Aggregate] = {}
-        self._agg_simple: dict[tuple[int, bool], _Aggregate] = {}
-
-    def cpr(self, rids: frozenset[int], complete: bool) -> int:
-        key = (rids, complete)
-        i = self._ids.get(key)
-        if i is None:
-            i = self._ids[key] = len(self.items)
-            self.items.append(key)
-        return i
-
-    def single(self, rid: int) -> int:
-        i = self._single.get(rid)
-        if i is None:
-            i = self._single[rid] = self.cpr(frozenset((rid,)), True)
-        return i
 
     def aggregate(self, rids: frozenset[int], complete: bool) -> _Aggregate:
         """Every pair / some pair / unknown traffic of an endpoint pair from its results."""
@@ -2057,43 +1999,6 @@ class _Pairs:
                 every, some, Traffic.union(u for _, u in tvs) - some
             )
         return hit
-
-    def of_rid(self, rid: int) -> _Aggregate:
-        """The traffic of an endpoint pair whose one pair has this result."""
-        hit = self._agg_rid.get(rid)
-        if hit is None:
-            tv = self.m.res.tv[rid]
-            hit = self._agg_rid[rid] = _Aggregate(tv[0], tv[0], tv[1])
-        return hit
-
-    def of_one(self, cpr: int) -> _Aggregate:
-        hit = self._agg_one.get(cpr)
-        if hit is None:
-            hit = self._agg_one[cpr] = self.aggregate(*self.items[cpr])
-        return hit
-
-    def of_many(self, codes: list[int], expected: int) -> _Aggregate:
-        """Aggregate coded results: ``rid * 2`` (one complete pair) or ``class-pair id * 2 + 1``."""
-        distinct = set(codes)
-        if len(distinct) == 1:
-            (code,) = distinct
-            if not code & 1:  # the common case: every class pair has the same single result
-                key = (code >> 1, len(codes) == expected)
-                hit = self._agg_simple.get(key)
-                if hit is None:
-                    hit = self._agg_simple[key] = self.aggregate(frozenset((key[0],)), key[1])
-                return hit
-        rids: set[int] = set()
-        full = 0
-        for code in codes:
-            if code & 1:
-                r, complete = self.items[code >> 1]
-                rids |= r
-                full += complete
-            else:
-                rids.add(code >> 1)
-                full += 1
-        return self.aggregate(frozenset(rids), full == expected)
 
 
 # ---- from class pairs to endpoint pairs, in arrays ------------------------------------------------
