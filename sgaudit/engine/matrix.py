@@ -62,8 +62,9 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from sgaudit.engine.index import rule_traffic
 from sgaudit.engine.models import Endpoint, Flow, Placement, Tri
-from sgaudit.inventory import Direction, Inventory, PeerKind, SecurityGroupRule
+from sgaudit.inventory import Direction, Inventory, PeerKind
 from sgaudit.model.ec2 import NetworkAclEntry, RouteTable
 from sgaudit.netalgebra import ICMP_CODES, OTHER_PROTOCOLS, PORTS, IntervalSet, MatrixEntry, Traffic
 
@@ -249,27 +250,6 @@ def _icmp_points(t: int | None, c: int | None) -> IntervalSet:
     return IntervalSet.point(t * 256 + c)
 
 
-def _rule_traffic(rule: SecurityGroupRule) -> Traffic:
-    """What one security-group rule allows (AWS: -1 and other protocols ignore ports)."""
-    return _port_traffic(rule.protocol, rule.from_port, rule.to_port)
-
-
-@functools.lru_cache(maxsize=4096)
-def _port_traffic(protocol: str, from_port: int | None, to_port: int | None) -> Traffic:
-    """`_rule_traffic` by content, cached: estates repeat a few port ranges over thousands of rules
-    (`Traffic` is immutable, so one value serves them all; errors are raised every time)."""
-    num = _proto_number(protocol)
-    if num == -1:
-        return _ALL
-    if num in (6, 17):
-        lo = 0 if from_port is None else from_port
-        hi = 65535 if to_port is None else to_port
-        return _one("tcp" if num == 6 else "udp", IntervalSet.span(lo, hi))
-    if num in (1, 58):
-        return _one("icmp" if num == 1 else "icmpv6", _icmp_points(from_port, to_port))
-    return _one("other", IntervalSet.point(num) & OTHER_PROTOCOLS)
-
-
 _RULE_FIELDS = operator.attrgetter("direction", "protocol", "from_port", "to_port", "peer")
 _PEER_FIELDS = operator.attrgetter("kind", "value")
 _CIDR_KINDS = frozenset((PeerKind.CIDR4, PeerKind.CIDR6))
@@ -372,22 +352,6 @@ class _Profile:
         parts = [t for f, lo, hi, t in self.cidrs if f == family and lo <= address <= hi]
         return Traffic.union(parts) if parts else _NONE
 
-    def __hash__(self) -> int:
-        # Equal profiles hash alike without their traffic, whose hash is a Python call per entry:
-        # the CIDRs and group ids tell thousands of profiles apart well enough, much faster.
-        return hash(
-            (
-                self.direction,
-                self.missing,
-                tuple(map(_SPAN_OF_ENTRY, self.cidrs)),
-                tuple(map(_FIRST, self.refs)),
-                tuple(map(_FIRST, self.foreign)),
-            )
-        )
-
-
-_SPAN_OF_ENTRY = operator.itemgetter(0, 1, 2)
-
 
 _CidrEntry = tuple[int, int, int, Traffic]
 _CidrKey = int
@@ -488,20 +452,18 @@ class _Matrix:
         accounts |= {g.owner_id for g in inv.security_groups.values() if g.owner_id}
         self.accounts = frozenset(accounts)
         self.res = _Results()
-        self.profiles: dict[_Profile, int] = {}
         self.profile_list: list[_Profile] = []
         self._profile_of: dict[tuple[tuple[str, ...], Direction], int] = {}
-        self._profile_ids: dict[tuple[object, ...], int] = {}  # `profiles` by content, see `profile`
+        self._profile_ids: dict[tuple[object, ...], int] = {}  # profile content -> id, see `profile`
         self._cache: dict[tuple[object, ...], object] = {}
         self._quads: dict[tuple[int, int], tuple[int, int, int, int]] = {}
         self._entry_rids: dict[int, tuple[int, list[int], list[int], list[int], list[int]]] = {}
         self._allowing: dict[int, int] = {}  # id of a traffic -> the result allowing it
         self._unknown: dict[int, int] = {}  # id of a traffic -> the result leaving it unknown
         self._peered: dict[tuple[str | None, str | None], bool] = {}
-        # Each group's rules with their traffic, and by direction their content (`profile` unions
-        # those of a group set): the CIDR entries of direction d of the i-th group are
-        # `_cidr_parts[2 * i + (d is EGRESS)]`, the other rules `_extra_parts` at the same index.
-        self._rules: dict[str, list[tuple[Direction, Traffic, SecurityGroupRule]]] = {}
+        # By direction, each group's rules by content (`profile` unions those of a group set): the
+        # CIDR entries of direction d of the i-th group are `_cidr_parts[2 * i + (d is EGRESS)]`, the
+        # other rules `_extra_parts` at the same index.
         self._group_index: dict[str, int] = {}
         self._cidr_parts: list[dict[_CidrKey, _CidrEntry]] = []
         self._cidr_orders: list[tuple[_CidrKey, ...]] = []
@@ -528,7 +490,7 @@ class _Matrix:
                 self._bounds[r][fam].add(hi + 1)
 
     def _compile_groups(self) -> tuple[set[tuple[int, int, int]], set[tuple[int, int, int]]]:
-        """Fill `_rules`, `_cidr_parts` and `_extra_parts`; return the (family, first, last) of
+        """Fill `_group_index`, `_cidr_parts` and `_extra_parts`; return the (family, first, last) of
         every ingress and every egress CIDR peer (prefix lists expanded).
 
         Estates have tens of thousands of rules, so this runs column-wise: each field of every rule
@@ -537,7 +499,6 @@ class _Matrix:
         rule_lists = [g.rules for g in sgs.values()]
         flat = [r for rules in rule_lists for r in rules]
         if not flat:
-            self._rules = {gid: [] for gid in sgs}
             self._group_index = {gid: i for i, gid in enumerate(sgs)}
             self._cidr_parts = [{} for _ in range(2 * len(sgs))]
             self._cidr_orders = [()] * (2 * len(sgs))
@@ -545,13 +506,8 @@ class _Matrix:
         # One C loop per object kind (reading tens of thousands of scattered objects is the cost).
         directions, protocols, from_ports, to_ports, peers = zip(*map(_RULE_FIELDS, flat), strict=True)
         kinds, values = zip(*map(_PEER_FIELDS, peers), strict=True)
-        traffics = list(map(_port_traffic, protocols, from_ports, to_ports))
-        compiled = list(zip(directions, traffics, flat, strict=True))
-        start = 0
-        for i, (gid, rules) in enumerate(zip(sgs, rule_lists, strict=True)):
-            self._group_index[gid] = i
-            self._rules[gid] = compiled[start : start + len(rules)]
-            start += len(rules)
+        traffics = list(map(rule_traffic, protocols, from_ports, to_ports))
+        self._group_index = {gid: i for i, gid in enumerate(sgs)}
         parts = list(
             map(
                 operator.add,
@@ -722,7 +678,7 @@ class _Matrix:
         pid = self._profile_ids.get(content)
         if pid is None:
             prof = _Profile(direction, tuple([cidrs[k] for k in order]), pl, known, other, missing)
-            pid = self._profile_ids[content] = self.profiles[prof] = len(self.profile_list)
+            pid = self._profile_ids[content] = len(self.profile_list)
             self.profile_list.append(prof)
         self._profile_of[key] = pid
         return pid
@@ -1055,15 +1011,7 @@ class _Matrix:
         """The destination's ingress layer for one source point. ``refs_apply``: group references can
         match on this path (a private source on a private path: what `sg_side` checks with these).
         The join asks `ingress_quad` instead, by the peers a source matches."""
-        return self.sg_side(
-            pd.cls.pid,
-            family,
-            ps.seg[family][0],
-            ps.addr[family],
-            ps.cls,
-            private=refs_apply,
-            middlebox=middlebox,
-        )
+        return self._rules_of(pd, ps, family, refs_apply, middlebox)
 
     def evaluate(self, ps: _Point, pd: _Point, family: int) -> int:
         """What ``ps`` reaches of ``pd`` in one family (a result id), point by point: the reference the
@@ -1086,13 +1034,16 @@ class _Matrix:
     def egress(self, ps: _Point, pd: _Point, family: int, flags: tuple[bool, bool]) -> int:
         """The source's egress rules towards ``pd``; ``flags``: (references can match, through a
         middlebox), as `outer_parts` gives them."""
-        private, middlebox = flags
+        return self._rules_of(ps, pd, family, *flags)
+
+    def _rules_of(self, owner: _Point, other: _Point, family: int, private: bool, middlebox: bool) -> int:
+        """The rules of ``owner``'s groups in its class's direction, towards or from ``other``."""
         return self.sg_side(
-            ps.cls.pid,
+            owner.cls.pid,
             family,
-            pd.seg[family][0],
-            pd.addr[family],
-            pd.cls,
+            other.seg[family][0],
+            other.addr[family],
+            other.cls,
             private=private,
             middlebox=middlebox,
         )
