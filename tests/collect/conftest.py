@@ -10,6 +10,8 @@ from collect_helpers import REGION, Aws, Estate, build_estate, describe_stale_se
 from moto import mock_aws
 from moto.ec2.responses import EC2Response
 
+from tests.moto_threads import request_local_transformers
+
 
 @pytest.fixture(scope="module")
 def moto_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -27,6 +29,8 @@ def moto_aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         mp.setattr(
             EC2Response, "describe_stale_security_groups", describe_stale_security_groups, raising=False
         )
+        # The collector's threads share this moto; see tests/moto_threads.py.
+        request_local_transformers(mp.setattr)
         with mock_aws():
             yield
 

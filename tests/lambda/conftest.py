@@ -15,6 +15,8 @@ from moto.ec2.models.security_groups import SecurityGroupBackend
 from moto.ec2.responses import EC2Response
 from moto.moto_api import state_manager
 
+from tests.moto_threads import request_local_transformers
+
 
 def _describe_stale_security_groups(self: EC2Response) -> ActionResult:
     # moto 5 lacks this action. An estate where no referenced group was deleted has no stale
@@ -53,6 +55,8 @@ def aws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             EC2Response, "describe_stale_security_groups", _describe_stale_security_groups, raising=False
         )
         mp.setattr(SecurityGroupBackend, "_add_source_group", _add_source_group)
+        # The collector's threads share this moto; see tests/moto_threads.py.
+        request_local_transformers(mp.setattr)
         # moto moves an ECS task one state further on every describe (RUNNING, DEACTIVATING, ...),
         # so two runs over one estate would differ. Here tasks stay RUNNING, as on AWS.
         state_manager.set_transition(
