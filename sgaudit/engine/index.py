@@ -548,7 +548,9 @@ class NetIndex:
             if not cidr:
                 continue
             out.append(
-                NaclRule(e.rule_number, e.rule_action == "allow", _addr_set(cidr), _nacl_traffic(acl_id, e))
+                NaclRule(
+                    e.rule_number, e.rule_action == "allow", _addr_set(cidr), nacl_entry_traffic(acl_id, e)
+                )
             )
         rules = tuple(out)
         self._nacls[key] = rules
@@ -651,7 +653,9 @@ def _compile_rule(rule: SecurityGroupRule, owner: str | None) -> CompiledRule:
     return CompiledRule(rule, traffic, peer.kind, family, cidr, peer.value, owner)
 
 
-def _nacl_traffic(acl_id: str, e: NetworkAclEntry) -> Traffic:
+def nacl_entry_traffic(acl_id: str, e: NetworkAclEntry) -> Traffic:
+    """``Traffic.from_nacl_entry`` of one entry of NACL ``acl_id``; an invalid entry is a
+    `SnapshotError` naming both (the path engine and the matrix read entries through this)."""
     try:
         return Traffic.from_nacl_entry(
             e.protocol,

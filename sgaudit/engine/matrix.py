@@ -62,11 +62,11 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from sgaudit.engine.index import rule_traffic
+from sgaudit.engine.index import nacl_entry_traffic, rule_traffic
 from sgaudit.engine.models import Endpoint, Flow, Placement, Tri
 from sgaudit.inventory import Direction, Inventory, PeerKind
-from sgaudit.model.ec2 import NetworkAclEntry, RouteTable
-from sgaudit.netalgebra import ICMP_CODES, OTHER_PROTOCOLS, PORTS, IntervalSet, MatrixEntry, Traffic
+from sgaudit.model.ec2 import RouteTable
+from sgaudit.netalgebra import ICMP_CODES, PORTS, IntervalSet, MatrixEntry, Traffic
 
 if TYPE_CHECKING:
     from sgaudit.engine.core import Engine
@@ -232,47 +232,9 @@ def _is_transit(target: str | None) -> bool:
     return target is not None and (target.startswith("tgw-") or ":core-network/" in target)
 
 
-def _one(dim: str, points: IntervalSet) -> Traffic:
-    return Traffic(**{dim: points})
-
-
-def _proto_number(value: str) -> int:
-    text = value.strip().lower()
-    named = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "all": -1}
-    return named[text] if text in named else int(text)
-
-
-def _icmp_points(t: int | None, c: int | None) -> IntervalSet:
-    if t is None or t == -1:
-        return ICMP_CODES
-    if c is None or c == -1:
-        return IntervalSet.span(t * 256, t * 256 + 255)
-    return IntervalSet.point(t * 256 + c)
-
-
 _RULE_FIELDS = operator.attrgetter("direction", "protocol", "from_port", "to_port", "peer")
 _PEER_FIELDS = operator.attrgetter("kind", "value")
 _CIDR_KINDS = frozenset((PeerKind.CIDR4, PeerKind.CIDR6))
-
-
-def _nacl_traffic(entry: NetworkAclEntry) -> Traffic:
-    """What one NACL entry matches (ICMPv6 on an IPv4 entry is every type and code)."""
-    num = _proto_number(entry.protocol)
-    if num == -1:
-        return _ALL
-    if num in (6, 17):
-        pr = entry.port_range
-        lo = 0 if pr is None or pr.from_ is None else pr.from_
-        hi = 65535 if pr is None or pr.to is None else pr.to
-        return _one("tcp" if num == 6 else "udp", IntervalSet.span(lo, hi))
-    if num in (1, 58):
-        if num == 58 and entry.cidr_block is not None:
-            return _one("icmpv6", ICMP_CODES)
-        itc = entry.icmp_type_code
-        t = None if itc is None else itc.type
-        c = None if itc is None else itc.code
-        return _one("icmp" if num == 1 else "icmpv6", _icmp_points(t, -1 if c is None else c))
-    return _one("other", IntervalSet.point(num) & OTHER_PROTOCOLS)
 
 
 # ---- interned three-valued results -------------------------------------------------------------------
@@ -853,7 +815,7 @@ class _Matrix:
                 c = e.cidr_block if family == 4 else e.ipv6_cidr_block
                 if e.egress == egress and c:
                     _, lo, hi, _ = _span(c)
-                    out.append((lo, hi, e.rule_action.lower() == "allow", _nacl_traffic(e)))
+                    out.append((lo, hi, e.rule_action == "allow", nacl_entry_traffic(acl_id, e)))
             hit = self._cache[key] = out
         return hit  # type: ignore[return-value]
 

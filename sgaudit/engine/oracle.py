@@ -447,7 +447,7 @@ def _nacl_scan(ctx: _Ctx, leg: _Leg, probe: Probe) -> Tri:
         if entry.egress != leg.egress or net is None or not net.contains(leg.family, leg.address):
             continue
         if _nacl_entry_matches_traffic(entry, probe):
-            return Tri.ALLOW if entry.rule_action.lower() == "allow" else Tri.DENY
+            return Tri.ALLOW if entry.rule_action == "allow" else Tri.DENY
     return Tri.DENY
 
 

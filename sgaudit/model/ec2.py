@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from sgaudit.model.base import AwsModel, Tag, tag_map
 
@@ -181,12 +183,19 @@ class NetworkAclEntry(AwsModel):
 
     rule_number: int
     protocol: str
-    rule_action: str
+    rule_action: Literal["allow", "deny"]
     egress: bool
     cidr_block: str | None = None
     ipv6_cidr_block: str | None = None
     port_range: PortRange | None = None
     icmp_type_code: IcmpTypeCode | None = None
+
+    @field_validator("rule_action", mode="before")
+    @classmethod
+    def _lowercase_action(cls, value: object) -> object:
+        # AWS answers "allow" or "deny"; a hand-written snapshot may capitalise them. Anything
+        # else is an error, never read as one or the other.
+        return value.lower() if isinstance(value, str) else value
 
 
 class NetworkAclAssociation(AwsModel):

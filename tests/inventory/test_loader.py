@@ -179,6 +179,20 @@ def test_unknown_keys_are_ignored(tmp_path: Path) -> None:
             "field SecurityGroups[0].IpPermissions[0].FromPort",
         ),
         ({"NetworkInterfaces": [{"SubnetId": "subnet-1"}]}, "field NetworkInterfaces[0].NetworkInterfaceId"),
+        (
+            {
+                "NetworkAcls": [
+                    {
+                        "NetworkAclId": "acl-1",
+                        "VpcId": "vpc-1",
+                        "Entries": [
+                            {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "permit", "Egress": False}
+                        ],
+                    }
+                ]
+            },
+            "field NetworkAcls[0].Entries[0].RuleAction",
+        ),
         ([1, 2], "expected a JSON object"),
     ],
 )
@@ -188,6 +202,20 @@ def test_wrong_shape_names_file_and_field(tmp_path: Path, doc: Any, expected: st
         load_inventory(tmp_path)
     msg = str(info.value)
     assert "bad.json" in msg and expected in msg and "\n" not in msg
+
+
+def test_nacl_actions_are_read_in_any_case(tmp_path: Path) -> None:
+    entries = [
+        {"RuleNumber": n, "Protocol": "-1", "RuleAction": a, "Egress": False, "CidrBlock": "0.0.0.0/0"}
+        for n, a in ((100, "ALLOW"), (200, "Deny"))
+    ]
+    write(
+        tmp_path,
+        "acl.json",
+        {"NetworkAcls": [{"NetworkAclId": "acl-1", "VpcId": "vpc-1", "Entries": entries}]},
+    )
+    acl = load_inventory(tmp_path).network_acls["acl-1"]
+    assert [e.rule_action for e in acl.entries] == ["allow", "deny"]
 
 
 def test_malformed_json_and_missing_snapshot(tmp_path: Path) -> None:
