@@ -1,6 +1,7 @@
 """The graph and reachability engine: endpoints, selectors, exact pair evaluation, paths and fixes.
 
-See `/work/notes/engine-api.md` for the contract and `/work/notes/semantics.md` for the semantics.
+The contract is the public names exported here (models in `models.py`, `Engine` in `core.py`); the
+semantics are `docs/semantics.md`.
 """
 
 from sgaudit.engine.core import Engine

@@ -1,4 +1,4 @@
-"""`Engine`: the one object checks, reports and the CLI use (contract: /work/notes/engine-api.md)."""
+"""`Engine`: the one object checks, reports and the CLI use (its public methods are the contract)."""
 
 from __future__ import annotations
 

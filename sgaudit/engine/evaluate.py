@@ -1,4 +1,4 @@
-"""Exact evaluation of one (source placement, destination placement) pair, per `/work/notes/semantics.md`.
+"""Exact evaluation of one (source placement, destination placement) pair, per `docs/semantics.md`.
 
 Two entry points share the layer helpers:
 

@@ -2,7 +2,7 @@
 
 ``compute_matrix(engine, sources, destinations, include_internet)`` lists, for every ordered pair of
 distinct endpoints, the traffic that at least one of its pairs reaches (DESIGN.md sections 4 and 6;
-the semantics are `/work/notes/semantics.md`): one `Flow` per protocol and merged port range, sorted by
+the semantics are `docs/semantics.md`): one `Flow` per protocol and merged port range, sorted by
 source, destination, protocol and port. `compute_matrix_rows` gives the rows of the text and CSV
 formats, each with a verdict: ``reachable`` (every pair of the two endpoints), ``partial`` (some pairs)
 or ``unknown`` (no pair is known to reach it but some might: a prefix list or group the snapshot cannot
@@ -1288,8 +1288,6 @@ class _Side:
         self.endpoints = endpoints
         self.classes: list[_Class] = []
         self.points: list[_Point] = []
-        # A class by its key, which is (in effect) the table row of its first placement.
-        self._by_key: dict[int, _Class] = {}
         self.class_of: dict[str, int] = {}
         self.groups: dict[tuple[int, ...], list[int]] = defaultdict(list)
         self._direction = Direction.EGRESS if role == "src" else Direction.INGRESS
@@ -1302,7 +1300,6 @@ class _Side:
             number, firsts = _first_seen([column[at] for column in table.key_columns(role)])
             first_rows = at[firsts].tolist()
             self._new_classes(first_rows)
-            self._by_key = dict(zip(first_rows, self.classes, strict=True))
             self.class_of = dict(zip(map(table.ids.__getitem__, unique), number.tolist(), strict=True))
         of_placement = list(map(self.class_of.__getitem__, ids))
         groups = self.groups

@@ -1,9 +1,9 @@
 """The engine's typed values: endpoints, placements, per-pair results, paths, fixes and flows.
 
-These are the contract of `/work/notes/engine-api.md`: checks, reports, the CLI and the matrix import
-them. Every model is frozen; the address and traffic algebra values serialise to JSON through their
-own pydantic schemas, so ``PathResult.model_dump(mode="json")`` is the ``path --format json`` shape
-of DESIGN.md section 6.
+These are the engine's contract: checks, reports, the CLI and the matrix import them. Every model
+is frozen; the address and traffic algebra values serialise to JSON through their own pydantic
+schemas, so ``PathResult.model_dump(mode="json")`` is the ``path --format json`` shape of DESIGN.md
+section 6.
 """
 
 from __future__ import annotations

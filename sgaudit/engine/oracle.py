@@ -1,4 +1,4 @@
-"""A brute-force reference evaluator of `/work/notes/semantics.md`, for tests only.
+"""A brute-force reference evaluator of `docs/semantics.md`, for tests only.
 
 It is deliberately slow and literal: for one concrete flow (a protocol and one port, or one ICMP
 type/code), one source address and one destination address it walks every layer by scanning every
